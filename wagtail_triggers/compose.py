@@ -1,0 +1,127 @@
+"""Composing one letter: pick the template, build the context, render, wrap as an email."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import formataddr
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.mail import EmailMultiAlternatives
+
+from . import conf
+from .context import build_context, contact_context, coupon_context
+from .defaults import LetterSource, shipped_source
+from .links import unsubscribe_url
+from .models import Contact, Delivery, EmailTemplate, Scenario
+from .rendering import RenderedLetter, compile_letter, render_letter
+
+
+def letter_language(contact: Contact) -> str:
+    language = (contact.language or "").split("-")[0].lower()
+    return language if language in conf.supported_languages() else conf.default_language()
+
+
+def letter_source(key: str, language: str) -> tuple[LetterSource, str]:
+    """The live database letter in ``language`` (or the default language), else the shipped file."""
+    default = conf.default_language()
+    row = EmailTemplate.objects.for_language(key, language, default)
+    if row is not None:
+        return LetterSource(key, row.subject, row.preheader, row.body), row.language
+    return shipped_source(key), language
+
+
+@dataclass(frozen=True)
+class Composed:
+    message: EmailMultiAlternatives
+    letter: RenderedLetter
+    language: str
+
+
+def sender(scenario: Scenario | None) -> str:
+    address = (scenario.from_email if scenario else "") or conf.from_email()
+    name = (scenario.from_name if scenario else "") or conf.get("TRIGGERS_SHOP_NAME")
+    return formataddr((name, address)) if name and "<" not in address else address
+
+
+def message_id(delivery_id: int | str) -> str:
+    """Stable across retries, so a receiving server can drop a duplicate."""
+    domain = urlsplit(conf.base_url()).hostname or "wagtail-triggers.invalid"
+    return f"<wagtail-triggers.{delivery_id}@{domain}>"
+
+
+def build_message(
+    *,
+    letter: RenderedLetter,
+    to: str,
+    scenario: Scenario | None,
+    unsubscribe: str,
+    msg_id: str,
+    extra_headers: dict[str, str] | None = None,
+) -> EmailMultiAlternatives:
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Message-ID": msg_id,
+        **(extra_headers or {}),
+    }
+    message = EmailMultiAlternatives(
+        subject=letter.subject,
+        body=letter.text,
+        from_email=sender(scenario),
+        to=[to],
+        headers=headers,
+    )
+    message.attach_alternative(letter.html, "text/html")
+    return message
+
+
+def issue_coupon(delivery: Delivery, now: datetime) -> dict[str, Any] | None:
+    """The delivery's coupon, issued once: a retried letter reuses the code it got."""
+    step = delivery.step
+    if step is None or not step.coupon_percent:
+        return None
+    if not delivery.coupon_code:
+        expires_at = now + timedelta(days=step.coupon_valid_days)
+        provider = conf.coupon_provider()
+        delivery.coupon_code = str(
+            provider(contact=delivery.contact, percent=step.coupon_percent, expires_at=expires_at)
+        )
+        delivery.coupon_expires_at = expires_at
+        delivery.save(update_fields=["coupon_code", "coupon_expires_at"])
+    return coupon_context(delivery.coupon_code, step.coupon_percent, delivery.coupon_expires_at)
+
+
+def compose_delivery(delivery: Delivery, now: datetime) -> Composed:
+    contact = delivery.contact
+    enrollment = delivery.enrollment
+    scenario = delivery.scenario
+    source, language = letter_source(delivery.template_key, letter_language(contact))
+    unsubscribe = unsubscribe_url(contact.pk, delivery.pk)
+    context = build_context(
+        contact=contact_context(
+            email=contact.email,
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            language=language,
+        ),
+        scenario={"kind": scenario.kind, "name": scenario.name},
+        position=delivery.position,
+        steps=scenario.steps.filter(enabled=True).count(),
+        snapshot=enrollment.snapshot,
+        coupon=issue_coupon(delivery, now),
+        links={"unsubscribe": unsubscribe, "preferences": unsubscribe},
+    )
+    letter = render_letter(
+        compile_letter(source.subject, source.preheader, source.body), context, language
+    )
+    message = build_message(
+        letter=letter,
+        to=contact.email,
+        scenario=scenario,
+        unsubscribe=unsubscribe,
+        msg_id=message_id(delivery.pk),
+        extra_headers={"X-Triggers-Scenario": scenario.kind},
+    )
+    return Composed(message=message, letter=letter, language=language)

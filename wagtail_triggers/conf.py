@@ -1,0 +1,63 @@
+"""Settings of the app, each read through a small getter with its default here.
+
+Every setting is optional; see ``docs/settings.md`` for what each one does.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+DEFAULTS: dict[str, Any] = {
+    # Absolute origin used to build links in letters (tracking, unsubscribe, cart).
+    "TRIGGERS_BASE_URL": None,
+    "TRIGGERS_SHOP_NAME": "Our shop",
+    "TRIGGERS_SHOP_URL": None,
+    "TRIGGERS_SHOP_LOGO_URL": "",
+    "TRIGGERS_SUPPORT_EMAIL": "",
+    "TRIGGERS_SHOP_ADDRESS": "",
+    "TRIGGERS_BRAND_COLOR": "#2f6f4f",
+    "TRIGGERS_FROM_EMAIL": None,
+    "TRIGGERS_DEFAULT_LANGUAGE": None,
+    "TRIGGERS_COUPON_PROVIDER": "wagtail_triggers.coupons.issue_stored_coupon",
+    "TRIGGERS_ENQUEUE_EVENTS": True,
+    "TRIGGERS_TICK_BATCH_SIZE": 200,
+    "TRIGGERS_MAX_LETTERS_PER_DAY": 3,
+    "TRIGGERS_SEND_RETRIES": 5,
+    "TRIGGERS_SEND_LEASE": timedelta(minutes=10),
+}
+
+
+def get(name: str) -> Any:
+    return getattr(settings, name, DEFAULTS[name])
+
+
+def base_url() -> str:
+    url = get("TRIGGERS_BASE_URL") or getattr(settings, "WAGTAILADMIN_BASE_URL", "") or ""
+    return url.rstrip("/")
+
+
+def shop_url() -> str:
+    return (get("TRIGGERS_SHOP_URL") or base_url() or "/").rstrip("/") + "/"
+
+
+def from_email() -> str:
+    return get("TRIGGERS_FROM_EMAIL") or settings.DEFAULT_FROM_EMAIL
+
+
+def default_language() -> str:
+    lang = get("TRIGGERS_DEFAULT_LANGUAGE") or settings.LANGUAGE_CODE
+    return lang.split("-")[0].lower()
+
+
+def supported_languages() -> list[str]:
+    codes = [code.split("-")[0].lower() for code, _name in settings.LANGUAGES]
+    return list(dict.fromkeys(codes))
+
+
+def coupon_provider() -> Any:
+    provider = get("TRIGGERS_COUPON_PROVIDER")
+    return import_string(provider) if isinstance(provider, str) else provider

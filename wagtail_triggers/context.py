@@ -1,0 +1,97 @@
+"""The template context of a letter: a documented, fixed set of plain values.
+
+Letters never see ORM objects or settings (see ``docs/template-context.md``); everything
+they may print is copied into dicts of strings, numbers, decimals and datetimes here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from . import conf
+
+
+def shop_context() -> dict[str, str]:
+    return {
+        "name": conf.get("TRIGGERS_SHOP_NAME"),
+        "url": conf.shop_url(),
+        "logo_url": conf.get("TRIGGERS_SHOP_LOGO_URL"),
+        "support_email": conf.get("TRIGGERS_SUPPORT_EMAIL"),
+        "address": conf.get("TRIGGERS_SHOP_ADDRESS"),
+        "brand_color": conf.get("TRIGGERS_BRAND_COLOR"),
+    }
+
+
+def contact_context(
+    *, email: str, first_name: str = "", last_name: str = "", language: str = ""
+) -> dict[str, str]:
+    full = f"{first_name} {last_name}".strip()
+    return {
+        "email": email,
+        "first_name": first_name,
+        "last_name": last_name,
+        "name": full or first_name,
+        "language": language,
+    }
+
+
+def commerce_context(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A validated cart or order (see :mod:`payloads`) with decimals and line totals."""
+    if not data:
+        return None
+    lines = []
+    for line in data.get("lines", []):
+        unit = Decimal(line["unit_price"])
+        lines.append({**line, "unit_price": unit, "line_total": unit * line["quantity"]})
+    return {
+        **data,
+        "lines": lines,
+        "total": Decimal(data.get("total") or "0"),
+        "item_count": sum(line["quantity"] for line in lines),
+    }
+
+
+def coupon_context(code: str, percent: int, expires_at: datetime) -> dict[str, Any]:
+    return {"code": code, "percent": percent, "expires_at": expires_at}
+
+
+def build_context(
+    *,
+    contact: dict[str, str],
+    scenario: dict[str, Any],
+    position: int,
+    steps: int,
+    snapshot: dict[str, Any],
+    coupon: dict[str, Any] | None,
+    links: dict[str, str],
+    is_test: bool = False,
+) -> dict[str, Any]:
+    cart = commerce_context(snapshot.get("cart"))
+    order = commerce_context(snapshot.get("order"))
+    shop = shop_context()
+    all_links = {"shop": shop["url"], **links}
+    if cart and cart.get("url"):
+        all_links.setdefault("cart", cart["url"])
+    if order and order.get("url"):
+        all_links.setdefault("order", order["url"])
+    all_links.setdefault("cart", shop["url"])
+    all_links.setdefault("order", shop["url"])
+    all_links.setdefault("review", all_links["order"])
+    return {
+        "contact": contact,
+        "shop": shop,
+        "cart": cart,
+        "order": order,
+        "purchase": cart or order,
+        "coupon": coupon,
+        "links": all_links,
+        "letter": {
+            "scenario": scenario.get("kind", ""),
+            "scenario_name": scenario.get("name", ""),
+            "step": position,
+            "steps": steps,
+            "is_test": is_test,
+        },
+    }

@@ -1,0 +1,288 @@
+"""The engine: events → enrollments → due letters.
+
+``tick(now)`` is one pass: process pending events, run the time-based scans, claim the
+enrollments whose next letter is due (creating its Delivery row), then send queued
+deliveries. Every step is safe with many workers ticking at once: the database constraints
+and row claims decide who does what, never the number of schedulers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from . import conf
+from .events import EventKind
+from .models import Contact, Delivery, Enrollment, Event, Scenario, Step
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    """What one engine pass did (printed by ``triggers_tick``)."""
+
+    now: datetime
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, name: str, value: int = 1) -> None:
+        if value:
+            self.counts[name] += value
+
+    def __str__(self) -> str:
+        names = (
+            "events",
+            "enrolled",
+            "refreshed",
+            "stopped",
+            "claimed",
+            "sent",
+            "skipped",
+            "postponed",
+            "failed",
+            "unknown",
+        )
+        return " ".join(f"{name}={self.counts.get(name, 0)}" for name in names)
+
+
+# -- events ---------------------------------------------------------------------------------
+
+
+def _resolve_contact(event: Event) -> Contact:
+    """Create or update the event's contact: details, user link and activity stamps."""
+    contact, _created = Contact.objects.select_for_update().get_or_create(
+        email=event.email, defaults={"created_at": event.occurred_at}
+    )
+    changed: set[str] = set()
+    details = event.data.get("customer") or {}
+    for name, value in details.items():
+        if value and getattr(contact, name) != value:
+            setattr(contact, name, value)
+            changed.add(name)
+    if event.customer_id and contact.customer_id != event.customer_id:
+        contact.customer_id = event.customer_id
+        changed.add("customer_id")
+    if contact.user_id is None:
+        user = (
+            get_user_model()._default_manager.filter(email__iexact=event.email).only("pk").first()
+        )
+        if user:
+            contact.user = user
+            changed.add("user")
+    when = event.occurred_at
+    if event.kind in (
+        EventKind.CUSTOMER_SEEN,
+        EventKind.CUSTOMER_REGISTERED,
+        EventKind.CART_UPDATED,
+    ):
+        if contact.last_seen_at is None or when > contact.last_seen_at:
+            contact.last_seen_at = when
+            changed.add("last_seen_at")
+    if event.kind == EventKind.ORDER_COMPLETED:
+        contact.orders_count += 1
+        changed.add("orders_count")
+        if contact.last_order_at is None or when > contact.last_order_at:
+            contact.last_order_at = when
+            changed.add("last_order_at")
+    if changed & {"last_seen_at", "last_order_at"}:
+        contact.refresh_activity()
+        changed.add("last_activity_at")
+    if changed:
+        contact.save(update_fields=sorted(changed))
+    return contact
+
+
+def _is_duplicate(event: Event) -> bool:
+    """An order event repeated without an idempotency key (same order, same kind)."""
+    if (
+        event.kind not in (EventKind.ORDER_COMPLETED, EventKind.ORDER_CANCELLED)
+        or not event.subject_id
+    ):
+        return False
+    return (
+        Event.objects.filter(
+            kind=event.kind,
+            email=event.email,
+            subject_id=event.subject_id,
+            processed_at__isnull=False,
+        )
+        .exclude(pk=event.pk)
+        .exclude(error__startswith="duplicate")
+        .exists()
+    )
+
+
+def goal_reached(enrollment: Enrollment) -> bool:
+    """Has an event ended this chain? Asked on every event and again right before a letter."""
+    condition = enrollment.scenario.kind_class.goal_q(enrollment)
+    if condition is None:
+        return False
+    return Event.objects.filter(
+        condition, email=enrollment.contact.email, occurred_at__gte=enrollment.started_at
+    ).exists()
+
+
+def process_event(event: Event, report: TickReport) -> None:
+    if _is_duplicate(event):
+        event.error = "duplicate of an earlier event for the same order"
+        return
+    contact = _resolve_contact(event)
+    event.contact = contact
+    for enrollment in contact.enrollments.filter(state=Enrollment.State.ACTIVE).select_related(
+        "scenario", "contact"
+    ):
+        if goal_reached(enrollment):
+            enrollment.finish(Enrollment.State.GOAL, f"goal: {event.kind}", now=event.occurred_at)
+            report.add("stopped")
+    if contact.unsubscribed_at:
+        return
+    for scenario in Scenario.objects.enabled().filter(
+        kind__in=[k.kind for k in _kinds_for(event.kind)]
+    ):
+        if scenario.enabled_at and event.occurred_at < scenario.enabled_at:
+            continue  # never mail people for events from before the scenario was switched on
+        outcome = scenario.kind_class.on_event(scenario, contact, event)
+        if outcome:
+            report.add(outcome)
+
+
+def _kinds_for(event_kind: str):
+    from .scenarios.registry import registry
+
+    return registry.triggered_by(event_kind)
+
+
+def process_pending_events(
+    now: datetime | None = None, *, limit: int | None = None, report: TickReport | None = None
+) -> int:
+    """Process recorded events (up to ``now``) in order; each in its own transaction."""
+    now = now or timezone.now()
+    report = report or TickReport(now)
+    limit = limit or conf.get("TRIGGERS_TICK_BATCH_SIZE") * 5
+    ids = list(
+        Event.objects.filter(processed_at__isnull=True, occurred_at__lte=now)
+        .order_by("occurred_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for pk in ids:
+        with transaction.atomic():
+            event = _lock(Event.objects.filter(pk=pk, processed_at__isnull=True)).first()
+            if event is None:
+                continue  # another worker has it
+            try:
+                with transaction.atomic():
+                    process_event(event, report)
+            except Exception as exc:  # a poison event must not block the queue forever
+                logger.exception("Processing event %s failed", pk)
+                event.error = f"{type(exc).__name__}: {exc}"[:2000]
+            event.processed_at = timezone.now()
+            event.save(update_fields=["processed_at", "contact", "error"])
+            done += 1
+    report.add("events", done)
+    return done
+
+
+def _lock(queryset):
+    """Row claim: FOR UPDATE SKIP LOCKED where the database has it (PostgreSQL)."""
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset
+
+
+# -- scans and claims -------------------------------------------------------------------------
+
+
+def run_scans(now: datetime, report: TickReport) -> None:
+    for scenario in Scenario.objects.enabled().order_by("-priority"):
+        report.add("enrolled", scenario.kind_class.scan(scenario, now))
+
+
+def _steps_by_scenario() -> dict[int, list[Step]]:
+    steps: dict[int, list[Step]] = {}
+    for step in Step.objects.filter(enabled=True, scenario__enabled=True).order_by(
+        "scenario_id", "position"
+    ):
+        steps.setdefault(step.scenario_id, []).append(step)
+    return steps
+
+
+def claim_due(now: datetime, report: TickReport, *, limit: int | None = None) -> int:
+    """Create the Delivery of every due enrollment and move the enrollment to its next step."""
+    limit = limit or conf.get("TRIGGERS_TICK_BATCH_SIZE")
+    steps = _steps_by_scenario()
+    claimed = 0
+    with transaction.atomic():
+        due = _lock(
+            Enrollment.objects.filter(
+                state=Enrollment.State.ACTIVE, next_run_at__lte=now, scenario__enabled=True
+            ).order_by("next_run_at", "pk")
+        )[:limit]
+        for enrollment in due:
+            chain = [
+                s
+                for s in steps.get(enrollment.scenario_id, [])
+                if s.position >= enrollment.next_position
+            ]
+            if not chain:
+                enrollment.finish(Enrollment.State.COMPLETED, "no more letters", now=now)
+                continue
+            step, following = chain[0], (chain[1] if len(chain) > 1 else None)
+            try:
+                with transaction.atomic():
+                    Delivery.objects.create(
+                        enrollment=enrollment,
+                        position=step.position,
+                        step=step,
+                        scenario_id=enrollment.scenario_id,
+                        contact_id=enrollment.contact_id,
+                        due_at=enrollment.next_run_at,
+                        not_before=now,
+                        template_key=step.template_key,
+                    )
+            except IntegrityError:
+                continue  # another worker claimed this step: the unique constraint decided
+            if following:
+                enrollment.next_position = following.position
+                enrollment.next_run_at = now + following.delay
+                enrollment.save(update_fields=["next_position", "next_run_at"])
+            else:
+                enrollment.next_position = step.position + 1
+                enrollment.save(update_fields=["next_position"])
+                enrollment.finish(Enrollment.State.COMPLETED, "", now=now)
+            claimed += 1
+    report.add("claimed", claimed)
+    return claimed
+
+
+def stop_scenario(scenario: Scenario, reason: str = "scenario disabled") -> int:
+    """Turning a scenario off stops its pending letters at once."""
+    now = timezone.now()
+    with transaction.atomic():
+        stopped = scenario.enrollments.filter(state=Enrollment.State.ACTIVE).update(
+            state=Enrollment.State.STOPPED, stop_reason=reason, finished_at=now, next_run_at=None
+        )
+        scenario.deliveries.filter(status=Delivery.Status.QUEUED).update(
+            status=Delivery.Status.SKIPPED, reason=reason
+        )
+    return stopped
+
+
+def tick(now: datetime | None = None) -> TickReport:
+    """One engine pass at ``now`` (default: the current time)."""
+    from .dispatch import send_queued
+
+    now = now or timezone.now()
+    report = TickReport(now)
+    process_pending_events(now, report=report)
+    run_scans(now, report)
+    while claim_due(now, report):
+        pass
+    send_queued(now, report)
+    return report

@@ -1,0 +1,109 @@
+"""Contacts: the people letters go to, and the record of who asked not to get them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Contact(models.Model):
+    """A customer as this app knows them.
+
+    The shop's customers may live in another service (a headless shop), so the contact is
+    the app's own row keyed by the normalised email; the site's user is linked when there is one.
+    """
+
+    email = models.EmailField(_("email"), max_length=254, unique=True)
+    customer_id = models.CharField(
+        _("customer id in the shop"), max_length=255, blank=True, db_index=True
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("site user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    last_order_at = models.DateTimeField(_("last order"), null=True, blank=True)
+    orders_count = models.PositiveIntegerField(_("completed orders"), default=0)
+    last_activity_at = models.DateTimeField(
+        _("last activity"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The later of the last visit and the last order; wake-up chains count from it."
+        ),
+    )
+    unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [models.Index(fields=["last_activity_at"], name="wt_contact_activity")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def display_name(self) -> str:
+        full = f"{self.first_name} {self.last_name}".strip()
+        return full or self.email.split("@")[0]
+
+    def refresh_activity(self) -> None:
+        """Keep ``last_activity_at`` the later of visit and order (saved by the caller).
+
+        Stored rather than computed so the wake-up scans filter on one indexed column.
+        """
+        stamps = [s for s in (self.last_seen_at, self.last_order_at) if s]
+        self.last_activity_at = max(stamps) if stamps else None
+
+    def is_suppressed(self, scenario_id: int | None = None) -> bool:
+        """True when no trigger letter (or none of this scenario) may go to the contact."""
+        if self.unsubscribed_at:
+            return True
+        scope = Q(scenario__isnull=True)
+        if scenario_id is not None:
+            scope |= Q(scenario_id=scenario_id)
+        return self.suppressions.filter(scope, lifted_at__isnull=True).exists()
+
+
+class Suppression(models.Model):
+    """Permanent history of why letters stopped: never deleted, only lifted."""
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Complained")
+        STAFF = "staff", _("Set by staff")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="suppressions")
+    scenario = models.ForeignKey(
+        "wagtail_triggers.Scenario",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Empty: all trigger letters."),
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("suppression")
+        verbose_name_plural = _("suppressions")
+        indexes = [models.Index(fields=["contact", "lifted_at"], name="wt_suppression_active")]
+
+    def __str__(self) -> str:
+        return f"{self.contact} – {self.get_reason_display()}"

@@ -1,0 +1,82 @@
+"""Enrollments: one contact going through one scenario's chain for one subject."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Enrollment(models.Model):
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        GOAL = "goal", _("Goal reached")
+        STOPPED = "stopped", _("Stopped")
+
+    scenario = models.ForeignKey(
+        "wagtail_triggers.Scenario", on_delete=models.CASCADE, related_name="enrollments"
+    )
+    contact = models.ForeignKey(
+        "wagtail_triggers.Contact", on_delete=models.CASCADE, related_name="enrollments"
+    )
+    subject_id = models.CharField(_("subject"), max_length=255, blank=True)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.ACTIVE)
+    stop_reason = models.CharField(_("stop reason"), max_length=60, blank=True)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    next_position = models.PositiveSmallIntegerField(_("next step"), default=1)
+    next_run_at = models.DateTimeField(_("next letter due"), null=True, blank=True)
+    snapshot = models.JSONField(_("context snapshot"), default=dict, blank=True)
+    snapshot_at = models.DateTimeField(_("snapshot time"), null=True, blank=True)
+    exclusive_key = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="A contact is in at most one active enrollment per non-empty key.",
+    )
+    anchor_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The moment the occasion began (e.g. the last activity before an absence).",
+    )
+    rank = models.PositiveIntegerField(
+        default=0, help_text="Order within the exclusive group (e.g. days of absence), larger wins."
+    )
+    once_key = models.CharField(
+        max_length=255,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Set for chains that may run only once per occasion (e.g. one absence).",
+    )
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scenario", "contact", "subject_id"],
+                condition=Q(state="active"),
+                name="wt_one_active_enrollment",
+            ),
+            models.UniqueConstraint(
+                fields=["contact", "exclusive_key"],
+                condition=Q(state="active") & ~Q(exclusive_key=""),
+                name="wt_one_active_exclusive",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_run_at"], name="wt_enrollment_due"),
+            models.Index(fields=["contact", "state"], name="wt_enrollment_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scenario} → {self.contact} ({self.subject_id})"
+
+    def finish(self, state: str, reason: str = "", *, now=None) -> None:
+        self.state = state
+        self.stop_reason = reason
+        self.finished_at = now or timezone.now()
+        self.next_run_at = None
+        self.save(update_fields=["state", "stop_reason", "finished_at", "next_run_at"])

@@ -1,0 +1,102 @@
+"""Email templates: the MJML letters editors customise, as Wagtail snippets with revisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import DraftStateMixin, LockableMixin, PreviewableMixin, RevisionMixin
+from wagtail.search import index
+
+
+class EmailTemplateQuerySet(models.QuerySet):
+    def for_language(self, key: str, language: str, default_language: str) -> EmailTemplate | None:
+        """The live letter in the contact's language, else in the site's default language."""
+        rows = {
+            row.language: row
+            for row in self.filter(key=key, live=True, language__in=[language, default_language])
+        }
+        return rows.get(language) or rows.get(default_language)
+
+
+class EmailTemplate(
+    DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMixin, index.Indexed, models.Model
+):
+    """One letter in one language.
+
+    Shipped files are the defaults; these rows are what is sent and what editors change.
+    ``key`` names the letter (``forgotten_cart/reminder``); steps refer to letters by key,
+    so the language is chosen per contact at send time.
+    """
+
+    key = models.CharField(_("letter"), max_length=120, db_index=True)
+    language = models.CharField(_("language"), max_length=10)
+    name = models.CharField(_("name"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=255)
+    preheader = models.CharField(
+        _("preheader"),
+        max_length=255,
+        blank=True,
+        help_text=_("The preview line shown after the subject in the inbox."),
+    )
+    body = models.TextField(_("MJML body"))
+    revisions = GenericRelation(
+        "wagtailcore.Revision", related_query_name="wagtail_triggers_email_template"
+    )
+
+    objects = EmailTemplateQuerySet.as_manager()
+
+    search_fields = [
+        index.SearchField("name"),
+        index.SearchField("subject"),
+        index.FilterField("key"),
+    ]
+
+    class Meta:
+        verbose_name = _("email template")
+        verbose_name_plural = _("email templates")
+        ordering = ["key", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "language"], name="wt_template_key_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.language}]"
+
+    @property
+    def scenario_kind(self) -> str:
+        return self.key.split("/", 1)[0]
+
+    def clean(self) -> None:
+        """Compile and render with sample data, so a broken letter is refused when saved."""
+        super().clean()
+        from ..rendering import LetterError, validate_letter
+        from ..samples import sample_context
+
+        try:
+            validate_letter(
+                self.subject,
+                self.preheader,
+                self.body,
+                sample_context(self.key, self.language),
+                self.language,
+            )
+        except LetterError as error:
+            raise ValidationError({error.field: str(error)}) from error
+
+    # Preview (Wagtail's preview panel) ---------------------------------------------------
+    @property
+    def preview_modes(self) -> list[tuple[str, str]]:
+        return [("html", _("HTML")), ("text", _("Plain text"))]
+
+    def serve_preview(self, request: HttpRequest, mode_name: str) -> HttpResponse:
+        from ..previews import preview_response
+
+        return preview_response(self, mode_name)
+
+    def get_preview_context(self, request: HttpRequest, mode_name: str) -> dict[str, Any]:
+        return {"template": self, "mode": mode_name}

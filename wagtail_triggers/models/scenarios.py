@@ -1,0 +1,107 @@
+"""Scenarios: a shop's configured instances of the scenario kinds, and their chain steps."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..scenarios.base import ScenarioKind
+
+
+class ScenarioQuerySet(models.QuerySet):
+    def enabled(self) -> ScenarioQuerySet:
+        return self.filter(enabled=True)
+
+
+class Scenario(models.Model):
+    """A chain of letters a shop has switched on or off.
+
+    The behaviour (which events start and stop it) lives in code, in the scenario *kind*;
+    everything a shop owner may change (delays, letters, audience, sender) lives here.
+    """
+
+    kind = models.CharField(_("kind"), max_length=60, db_index=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    enabled = models.BooleanField(_("enabled"), default=False)
+    enabled_at = models.DateTimeField(
+        _("enabled at"),
+        null=True,
+        blank=True,
+        help_text=_("Events from before this moment never start the chain."),
+    )
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    from_name = models.CharField(_("sender name"), max_length=120, blank=True)
+    from_email = models.EmailField(_("sender address"), blank=True)
+    test_mode = models.BooleanField(
+        _("test mode"), default=False, help_text=_("Send only to the test addresses below.")
+    )
+    test_addresses = models.TextField(_("test addresses"), blank=True, help_text=_("One per line."))
+    priority = models.PositiveSmallIntegerField(_("priority"), default=100)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = ScenarioQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("scenario")
+        verbose_name_plural = _("scenarios")
+        ordering = ["priority", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def kind_class(self) -> ScenarioKind:
+        from ..scenarios.registry import registry
+
+        return registry.get(self.kind)
+
+    def option(self, name: str) -> Any:
+        """A kind-specific setting, falling back to the kind's default."""
+        return self.settings.get(name, self.kind_class.default_settings.get(name))
+
+    def test_address_list(self) -> list[str]:
+        return [line.strip().lower() for line in self.test_addresses.splitlines() if line.strip()]
+
+    def set_enabled(self, enabled: bool, *, now=None) -> None:
+        """Switch on or off. Switching on stamps ``enabled_at`` so older events are ignored."""
+        if enabled and not self.enabled:
+            self.enabled_at = now or timezone.now()
+        self.enabled = enabled
+        self.save(update_fields=["enabled", "enabled_at"])
+        if not enabled:
+            from ..engine import stop_scenario
+
+            stop_scenario(self)
+
+
+class Step(models.Model):
+    """One letter of a chain, sent ``delay`` after the previous one (or after the trigger)."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(_("position"))
+    name = models.CharField(_("name"), max_length=255)
+    template_key = models.CharField(_("letter"), max_length=120)
+    delay = models.DurationField(_("delay"), default=timedelta(days=1))
+    enabled = models.BooleanField(_("enabled"), default=True)
+    coupon_percent = models.PositiveSmallIntegerField(_("coupon, %"), null=True, blank=True)
+    coupon_valid_days = models.PositiveSmallIntegerField(_("coupon valid for, days"), default=14)
+
+    class Meta:
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+        ordering = ["scenario", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scenario", "position"], name="wt_step_position_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scenario} #{self.position}: {self.name}"

@@ -1,0 +1,30 @@
+"""Previews of letters with sample data (Wagtail's preview panel, the command line)."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.utils.html import escape
+
+from .rendering import LetterError, validate_letter
+from .samples import sample_context
+
+
+def preview_response(template, mode_name: str) -> HttpResponse:
+    try:
+        letter = validate_letter(
+            template.subject,
+            template.preheader,
+            template.body,
+            sample_context(template.key, template.language),
+            template.language,
+        )
+    except LetterError as error:
+        return HttpResponse(
+            f"<pre style='color:#b00;white-space:pre-wrap'>{escape(error)}</pre>", status=200
+        )
+    if mode_name == "text":
+        body = f"Subject: {letter.subject}\n\n{letter.text}"
+        return HttpResponse(
+            f"<pre style='white-space:pre-wrap;font:14px/1.5 monospace;padding:16px'>{escape(body)}</pre>"
+        )
+    return HttpResponse(letter.html)

@@ -1,0 +1,97 @@
+"""Creating the built-in scenarios and their letters (``manage.py triggers_setup``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from . import conf
+from .defaults import shipped_source
+from .models import EmailTemplate, Scenario, Step
+from .scenarios.base import ScenarioKind
+from .scenarios.registry import registry
+
+
+@dataclass
+class SetupResult:
+    scenarios_created: int = 0
+    steps_created: int = 0
+    templates_created: int = 0
+
+
+def ensure_scenario(kind: ScenarioKind, result: SetupResult) -> Scenario:
+    scenario, created = Scenario.objects.get_or_create(
+        slug=kind.kind.replace("_", "-"),
+        defaults={
+            "kind": kind.kind,
+            "name": str(kind.name),
+            "description": str(kind.description),
+            "priority": kind.priority,
+            "settings": dict(kind.default_settings),
+            "enabled": False,
+        },
+    )
+    result.scenarios_created += created
+    if created:
+        for position, spec in enumerate(kind.default_steps, start=1):
+            Step.objects.create(
+                scenario=scenario,
+                position=position,
+                name=str(spec.name),
+                template_key=spec.key,
+                delay=spec.delay,
+                coupon_percent=spec.coupon_percent,
+                coupon_valid_days=spec.coupon_valid_days,
+            )
+            result.steps_created += 1
+    return scenario
+
+
+def ensure_template(key: str, language: str, name: str, result: SetupResult) -> EmailTemplate:
+    """Create the database copy of a shipped letter (never overwrites an editor's copy)."""
+    existing = EmailTemplate.objects.filter(key=key, language=language).first()
+    if existing:
+        return existing
+    source = shipped_source(key)
+    template = EmailTemplate(
+        key=key,
+        language=language,
+        name=name,
+        subject=source.subject,
+        preheader=source.preheader,
+        body=source.body,
+    )
+    template.full_clean()
+    template.save()
+    template.save_revision().publish()
+    result.templates_created += 1
+    return template
+
+
+def reset_to_default(template: EmailTemplate, user=None) -> EmailTemplate:
+    """Put the shipped letter back as a new published revision (history is kept)."""
+    source = shipped_source(template.key)
+    template.subject, template.preheader, template.body = (
+        source.subject,
+        source.preheader,
+        source.body,
+    )
+    template.full_clean()
+    template.save_revision(user=user).publish(user=user)
+    return template
+
+
+@transaction.atomic
+def setup_builtins() -> SetupResult:
+    """Idempotent: creates what is missing, leaves existing scenarios and letters alone."""
+    result = SetupResult()
+    languages = conf.supported_languages()
+    for kind in registry:
+        if not kind.default_steps:
+            continue
+        ensure_scenario(kind, result)
+        for spec in kind.default_steps:
+            for language in languages:
+                ensure_template(spec.key, language, f"{kind.name}: {spec.name}", result)
+    return result

@@ -1,0 +1,83 @@
+"""Realistic sample data for previews and for validating letters when they are saved."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from .context import build_context, contact_context, coupon_context
+from .links import absolute, static_url
+
+SAMPLE_LINES = [
+    ("Stoneware mug “Morning”", "Sand, 350 ml", 2, "14.90", "mug.png"),
+    ("Linen apron", "Olive, one size", 1, "32.00", "apron.png"),
+    ("Cast-iron skillet 26 cm", "", 1, "59.00", "skillet.png"),
+]
+
+
+def sample_commerce(kind: str) -> dict[str, Any]:
+    lines = [
+        {
+            "product_id": str(index),
+            "name": name,
+            "variant": variant,
+            "quantity": quantity,
+            "unit_price": price,
+            "image_url": static_url(f"wagtail_triggers/samples/{image}"),
+            "url": absolute(f"/products/{index}/"),
+        }
+        for index, (name, variant, quantity, price, image) in enumerate(SAMPLE_LINES, start=1)
+    ]
+    total = "120.80"
+    if kind == "cart":
+        return {
+            "id": "sample-cart",
+            "url": absolute("/cart/"),
+            "currency": "EUR",
+            "total": total,
+            "lines": lines,
+        }
+    return {
+        "id": "sample-order",
+        "number": "10042",
+        "cart_id": "sample-cart",
+        "url": absolute("/orders/10042/"),
+        "currency": "EUR",
+        "total": total,
+        "lines": lines,
+    }
+
+
+def sample_context(
+    key: str, language: str, *, contact: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The context a letter with this key would get, filled with sample values."""
+    from .scenarios.registry import UnknownKind, registry
+
+    kind_name = key.split("/", 1)[0]
+    try:
+        kind = registry.get(kind_name)
+        subject_type = kind.subject_type
+        scenario = {"kind": kind.kind, "name": str(kind.name)}
+        steps = [spec.key for spec in kind.default_steps]
+    except UnknownKind:
+        subject_type, scenario, steps = None, {"kind": kind_name, "name": kind_name}, [key]
+    position = steps.index(key) + 1 if key in steps else 1
+    snapshot = {subject_type: sample_commerce(subject_type)} if subject_type else {}
+    return build_context(
+        contact=contact
+        or contact_context(
+            email="anna@example.com", first_name="Anna", last_name="Smith", language=language
+        ),
+        scenario=scenario,
+        position=position,
+        steps=len(steps),
+        snapshot=snapshot,
+        coupon=coupon_context("HELLO-5K2Q", 5, timezone.now() + timedelta(days=7)),
+        links={
+            "unsubscribe": absolute("/triggers/unsubscribe/sample/"),
+            "preferences": absolute("/triggers/unsubscribe/sample/"),
+        },
+    )

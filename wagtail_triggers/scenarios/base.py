@@ -1,0 +1,128 @@
+"""The base class of scenario kinds and the enrolment primitives they share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.functional import Promise
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..models import Contact, Enrollment, Event, Scenario
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One letter of a kind's default chain."""
+
+    key: str  # letter key, e.g. "forgotten_cart/reminder"
+    name: str | Promise
+    delay: timedelta
+    coupon_percent: int | None = None
+    coupon_valid_days: int = 14
+
+
+class ScenarioKind:
+    """What a kind of scenario reacts to. Subclass, set the attributes, register it.
+
+    The engine calls :meth:`on_event` for events in ``trigger_events``, :meth:`goal_q` when
+    any event arrives and again right before each letter, :meth:`skip_reason` before each
+    letter, and :meth:`scan` on every tick for time-based kinds.
+    """
+
+    kind: str = ""
+    name: str | Promise = ""
+    description: str | Promise = ""
+    goal_description: str | Promise = ""
+    subject_type: str | None = None  # "cart", "order" or None: what the letters show
+    trigger_events: tuple[str, ...] = ()
+    priority: int = 100
+    default_settings: dict[str, Any] = {}
+    default_steps: tuple[StepSpec, ...] = ()
+
+    # -- hooks ----------------------------------------------------------------------------
+    def on_event(self, scenario: Scenario, contact: Contact, event: Event) -> str | None:
+        """React to a trigger event; return "enrolled", "refreshed", "stopped" or None."""
+        return None
+
+    def goal_q(self, enrollment: Enrollment) -> Q | None:
+        """Events (of the enrollment's contact, after it started) that end the chain."""
+        return None
+
+    def skip_reason(self, enrollment: Enrollment) -> str | None:
+        """A reason not to send the next letter now (and to stop the chain), or None."""
+        return None
+
+    def scan(self, scenario: Scenario, now: datetime) -> int:
+        """Enrol contacts found by a query rather than by an event; returns how many."""
+        return 0
+
+    # -- shared helpers -------------------------------------------------------------------
+    def audience_allows(
+        self, scenario: Scenario, contact: Contact, snapshot: dict[str, Any]
+    ) -> bool:
+        """Audience filters common to all kinds (see docs/settings.md, "audience")."""
+        if scenario.option("exclude_staff") and contact.user_id and contact.user.is_staff:
+            return False
+        previous = scenario.option("previous_orders") or "any"
+        if previous == "with" and not contact.orders_count:
+            return False
+        if previous == "without" and contact.orders_count:
+            return False
+        minimum = scenario.option("min_total")
+        data = snapshot.get(self.subject_type or "")
+        return not (minimum and data and Decimal(data.get("total") or 0) < Decimal(str(minimum)))
+
+    @staticmethod
+    def first_delay(scenario: Scenario) -> timedelta | None:
+        step = scenario.steps.filter(enabled=True).order_by("position").first()
+        return step.delay if step else None
+
+    def start(
+        self,
+        scenario: Scenario,
+        contact: Contact,
+        *,
+        subject_id: str,
+        snapshot: dict[str, Any],
+        at: datetime,
+        exclusive_key: str = "",
+        once_key: str | None = None,
+        anchor_at: datetime | None = None,
+        rank: int = 0,
+    ) -> Enrollment | None:
+        """Create an active enrollment; None when the database says one already exists."""
+        from ..models import Enrollment
+
+        delay = self.first_delay(scenario)
+        if delay is None or not self.audience_allows(scenario, contact, snapshot):
+            return None
+        try:
+            with transaction.atomic():
+                return Enrollment.objects.create(
+                    scenario=scenario,
+                    contact=contact,
+                    subject_id=subject_id,
+                    started_at=at,
+                    next_run_at=at + delay,
+                    snapshot=snapshot,
+                    snapshot_at=at,
+                    exclusive_key=exclusive_key,
+                    once_key=once_key,
+                    anchor_at=anchor_at,
+                    rank=rank,
+                )
+        except IntegrityError:
+            return None
+
+    @staticmethod
+    def active(scenario: Scenario, contact: Contact, subject_id: str) -> Enrollment | None:
+        return (
+            scenario.enrollments.filter(contact=contact, subject_id=subject_id, state="active")
+            .select_for_update()
+            .first()
+        )

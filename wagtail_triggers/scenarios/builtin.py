@@ -1,0 +1,289 @@
+"""The seven built-in scenario kinds. Shipped disabled; ``triggers_setup`` creates their rows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from ..events import EventKind
+from .base import ScenarioKind, StepSpec
+from .registry import registry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..models import Contact, Enrollment, Event, Scenario
+
+DAY = timedelta(days=1)
+
+
+@registry.register
+class ForgottenCart(ScenarioKind):
+    kind = "forgotten_cart"
+    name = _("Forgotten cart")
+    description = _(
+        "Reminds a customer (registered or a guest who gave an email) of the products left in "
+        "their cart: first after a short idle time, then that the cart is kept for them, then "
+        "with a personal 5 % coupon."
+    )
+    goal_description = _("The cart becomes an order, or the customer empties it.")
+    subject_type = "cart"
+    trigger_events = (EventKind.CART_UPDATED,)
+    priority = 10
+    default_settings = {"min_total": None, "exclude_staff": False, "previous_orders": "any"}
+    default_steps = (
+        StepSpec(
+            "forgotten_cart/reminder", _("Reminder with the cart's products"), timedelta(hours=1)
+        ),
+        StepSpec("forgotten_cart/reserved", _("Your cart is reserved"), DAY),
+        StepSpec(
+            "forgotten_cart/discount",
+            _("A hidden 5 % discount"),
+            DAY,
+            coupon_percent=5,
+            coupon_valid_days=7,
+        ),
+    )
+
+    def on_event(self, scenario: Scenario, contact: Contact, event: Event) -> str | None:
+        cart = event.data
+        current = self.active(scenario, contact, event.subject_id)
+        if not cart.get("lines"):
+            if current:
+                current.finish("stopped", "cart emptied", now=event.occurred_at)
+                return "stopped"
+            return None
+        if current is None:
+            started = self.start(
+                scenario,
+                contact,
+                subject_id=event.subject_id,
+                snapshot={"cart": cart},
+                at=event.occurred_at,
+            )
+            return "enrolled" if started else None
+        if current.snapshot_at and event.occurred_at < current.snapshot_at:
+            return None  # an older update processed late: keep the newer snapshot
+        step = (
+            scenario.steps.filter(enabled=True, position__gte=current.next_position)
+            .order_by("position")
+            .first()
+        )
+        current.snapshot = {"cart": cart}
+        current.snapshot_at = event.occurred_at
+        if step:  # a new update restarts the timer of the letter that is due next
+            current.next_run_at = event.occurred_at + step.delay
+        current.save(update_fields=["snapshot", "snapshot_at", "next_run_at"])
+        return "refreshed"
+
+    def goal_q(self, enrollment: Enrollment) -> Q:
+        return Q(kind=EventKind.ORDER_COMPLETED, cart_id=enrollment.subject_id)
+
+    def skip_reason(self, enrollment: Enrollment) -> str | None:
+        return None if enrollment.snapshot.get("cart", {}).get("lines") else "cart emptied"
+
+
+@registry.register
+class CancelledOrder(ScenarioKind):
+    kind = "cancelled_order"
+    name = _("Cancelled order")
+    description = _(
+        "Asks a customer who cancelled an order whether it was a mistake, tells them the "
+        "products are kept for them, then offers a 5 % coupon."
+    )
+    goal_description = _("The customer completes a new order.")
+    subject_type = "order"
+    trigger_events = (EventKind.ORDER_CANCELLED,)
+    priority = 20
+    default_settings = {"exclude_staff": False, "previous_orders": "any", "min_total": None}
+    default_steps = (
+        StepSpec("cancelled_order/really_cancel", _("Did you really cancel?"), timedelta(hours=1)),
+        StepSpec("cancelled_order/reserved", _("Your products are reserved"), DAY),
+        StepSpec(
+            "cancelled_order/discount",
+            _("A 5 % coupon to come back"),
+            DAY,
+            coupon_percent=5,
+            coupon_valid_days=7,
+        ),
+    )
+
+    def on_event(self, scenario: Scenario, contact: Contact, event: Event) -> str | None:
+        started = self.start(
+            scenario,
+            contact,
+            subject_id=event.subject_id,
+            snapshot={"order": event.data},
+            at=event.occurred_at,
+        )
+        return "enrolled" if started else None
+
+    def goal_q(self, enrollment: Enrollment) -> Q:
+        return Q(kind=EventKind.ORDER_COMPLETED)
+
+
+@registry.register
+class OrderFollowUp(ScenarioKind):
+    kind = "order_followup"
+    name = _("Follow-up after an order")
+    description = _(
+        "After a completed order: thanks, an offer of help, a review request, special offers "
+        "and a 5 % coupon for the next order, a day apart. By default only after a customer's "
+        "first order; a new order does not restart a running follow-up."
+    )
+    goal_description = _("The order is cancelled.")
+    subject_type = "order"
+    trigger_events = (EventKind.ORDER_COMPLETED,)
+    priority = 30
+    default_settings = {"first_order_only": True, "exclude_staff": False, "min_total": None}
+    default_steps = (
+        StepSpec("order_followup/thanks", _("Thank you for your order"), DAY),
+        StepSpec("order_followup/support", _("We are here to help"), DAY),
+        StepSpec("order_followup/review", _("How do you like it? (review request)"), DAY),
+        StepSpec("order_followup/offers", _("Special offers"), DAY),
+        StepSpec(
+            "order_followup/next_order",
+            _("5 % off your next order"),
+            DAY,
+            coupon_percent=5,
+            coupon_valid_days=30,
+        ),
+    )
+
+    def on_event(self, scenario: Scenario, contact: Contact, event: Event) -> str | None:
+        if scenario.option("first_order_only") and contact.orders_count > 1:
+            return None
+        started = self.start(
+            scenario,
+            contact,
+            subject_id=event.subject_id,
+            snapshot={"order": event.data},
+            at=event.occurred_at,
+            exclusive_key=f"followup:{scenario.pk}",
+        )
+        return "enrolled" if started else None
+
+    def goal_q(self, enrollment: Enrollment) -> Q:
+        return Q(kind=EventKind.ORDER_CANCELLED, subject_id=enrollment.subject_id)
+
+
+class InactivityKind(ScenarioKind):
+    """A chain for a customer with no visit and no order for ``days`` days.
+
+    All inactivity kinds share one exclusive group: a contact is in at most one of them at a
+    time, and for one absence (one value of ``last_activity_at``) a kind fires once and never
+    after a longer-absence kind has fired.
+    """
+
+    days: int = 0
+    group = "inactivity"
+
+    def goal_q(self, enrollment: Enrollment) -> Q:
+        return Q(
+            kind__in=[
+                EventKind.CUSTOMER_SEEN,
+                EventKind.ORDER_COMPLETED,
+                EventKind.CUSTOMER_REGISTERED,
+            ]
+        )
+
+    def scan(self, scenario: Scenario, now: datetime, limit: int = 1000) -> int:
+        from ..models import Contact, Enrollment
+
+        group = Enrollment.objects.filter(contact=OuterRef("pk"), exclusive_key=self.group)
+        due = (
+            Contact.objects.filter(
+                last_activity_at__lte=now - timedelta(days=self.days), unsubscribed_at__isnull=True
+            )
+            .exclude(Exists(group.filter(state="active")))
+            .exclude(
+                Exists(group.filter(anchor_at=OuterRef("last_activity_at"), rank__gte=self.days))
+            )
+            .order_by("last_activity_at")[:limit]
+        )
+        enrolled = 0
+        for contact in due:
+            started = self.start(
+                scenario,
+                contact,
+                subject_id=f"absence:{contact.last_activity_at.isoformat()}",
+                snapshot={},
+                at=now,
+                exclusive_key=self.group,
+                once_key=f"{scenario.pk}:{contact.pk}:{contact.last_activity_at.isoformat()}",
+                anchor_at=contact.last_activity_at,
+                rank=self.days,
+            )
+            enrolled += started is not None
+        return enrolled
+
+
+@registry.register
+class Hooliganism(InactivityKind):
+    kind = "hooliganism"
+    days = 111
+    name = _("Hooliganism (the mail robot)")
+    description = _(
+        "A playful chain from the shop's mail robot for a customer not seen for 111 days: "
+        "a cry for help, a warning, an 11 % coupon, and a final “what have you done…”."
+    )
+    goal_description = _("The customer visits the shop or places an order.")
+    priority = 50
+    default_settings = {"exclude_staff": False}
+    default_steps = (
+        StepSpec("hooliganism/help", _("Help!"), timedelta(0)),
+        StepSpec("hooliganism/warning", _("A warning"), DAY),
+        StepSpec(
+            "hooliganism/coupon", _("An 11 % coupon"), DAY, coupon_percent=11, coupon_valid_days=11
+        ),
+        StepSpec("hooliganism/what_have_you_done", _("What have you done…"), DAY),
+    )
+
+
+def _wakeup(days: int, small: int, big: int, priority: int) -> type[InactivityKind]:
+    prefix = f"wakeup_{days}"
+    return type(
+        f"WakeUp{days}",
+        (InactivityKind,),
+        {
+            "__module__": __name__,
+            "__doc__": f"Wake-up chain after {days} days without a visit or an order.",
+            "kind": prefix,
+            "days": days,
+            "name": format_lazy(_("Wake-up after {days} days"), days=days),
+            "description": format_lazy(
+                _(
+                    "For a customer with no visit and no order for {days} days: a friendly hello "
+                    "with no coupon, then a {small} % coupon, then a {big} % coupon, a day apart."
+                ),
+                days=days,
+                small=small,
+                big=big,
+            ),
+            "goal_description": _("The customer visits the shop or places an order."),
+            "priority": priority,
+            "default_settings": {"exclude_staff": False},
+            "default_steps": (
+                StepSpec(f"{prefix}/hello", _("We miss you (no coupon)"), timedelta(0)),
+                StepSpec(
+                    f"{prefix}/coupon",
+                    format_lazy(_("A {n} % coupon"), n=small),
+                    DAY,
+                    coupon_percent=small,
+                ),
+                StepSpec(
+                    f"{prefix}/last_chance",
+                    format_lazy(_("A {n} % coupon, last call"), n=big),
+                    DAY,
+                    coupon_percent=big,
+                ),
+            ),
+        },
+    )
+
+
+WakeUp90 = registry.register(_wakeup(90, 3, 5, 60))
+WakeUp180 = registry.register(_wakeup(180, 7, 10, 61))
+WakeUp360 = registry.register(_wakeup(360, 15, 20, 62))

@@ -1,0 +1,46 @@
+"""django-q2 tasks and the app's schedule.
+
+The queue is a doorbell, not the ledger: a task only says "look now". Every task here is
+safe to run twice or not at all; the next scheduled tick finds whatever a lost task left.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+SCHEDULE_NAME = "wagtail_triggers.tick"
+
+
+def tick() -> str:
+    """The scheduled engine pass (every minute)."""
+    from .engine import tick as run_tick
+
+    return str(run_tick())
+
+
+def process_pending_events() -> int:
+    """Rung by ``record_event`` after commit: enrol and stop chains for new events now."""
+    from .engine import process_pending_events as run
+
+    return run()
+
+
+def register_schedule(**kwargs: Any) -> None:
+    """Create or update the one-minute tick schedule (by name: ``schedule()`` would raise)."""
+    from django.db import DEFAULT_DB_ALIAS
+    from django_q.models import Schedule
+
+    if kwargs.get("using", DEFAULT_DB_ALIAS) != DEFAULT_DB_ALIAS:
+        return
+    Schedule.objects.update_or_create(
+        name=SCHEDULE_NAME,
+        defaults={
+            "func": "wagtail_triggers.tasks.tick",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+            "repeats": -1,
+        },
+    )
