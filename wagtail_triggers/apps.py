@@ -17,6 +17,4 @@ class WagtailTriggersConfig(AppConfig):
         from .tasks import register_schedule
 
         receivers.connect()
-        post_migrate.connect(
-            register_schedule, sender=self, dispatch_uid="wagtail_triggers.schedule"
-        )
+        post_migrate.connect(register_schedule, sender=self, dispatch_uid="wagtail_triggers.schedule")

@@ -8,15 +8,11 @@ from django.utils import timezone
 from .models import Contact, Enrollment, Suppression
 
 
-def unsubscribe_contact(
-    contact: Contact, *, delivery_id: int | None = None, reason: str = "unsubscribed"
-) -> bool:
+def unsubscribe_contact(contact: Contact, *, delivery_id: int | None = None, reason: str = "unsubscribed") -> bool:
     """Stop every trigger letter to the contact. Returns False if they were already out."""
     now = timezone.now()
     with transaction.atomic():
-        updated = Contact.objects.filter(pk=contact.pk, unsubscribed_at__isnull=True).update(
-            unsubscribed_at=now
-        )
+        updated = Contact.objects.filter(pk=contact.pk, unsubscribed_at__isnull=True).update(unsubscribed_at=now)
         if not updated:
             return False
         note = f"delivery {delivery_id}" if delivery_id else ""

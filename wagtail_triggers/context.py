@@ -24,9 +24,7 @@ def shop_context() -> dict[str, str]:
     }
 
 
-def contact_context(
-    *, email: str, first_name: str = "", last_name: str = "", language: str = ""
-) -> dict[str, str]:
+def contact_context(*, email: str, first_name: str = "", last_name: str = "", language: str = "") -> dict[str, str]:
     full = f"{first_name} {last_name}".strip()
     return {
         "email": email,

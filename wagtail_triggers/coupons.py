@@ -35,9 +35,7 @@ def issue_stored_coupon(*, contact: Contact, percent: int, expires_at: datetime)
         code = random_code(percent)
         try:
             with transaction.atomic():
-                IssuedCoupon.objects.create(
-                    code=code, contact=contact, percent=percent, expires_at=expires_at
-                )
+                IssuedCoupon.objects.create(code=code, contact=contact, percent=percent, expires_at=expires_at)
             return code
         except IntegrityError:
             continue
@@ -46,6 +44,4 @@ def issue_stored_coupon(*, contact: Contact, percent: int, expires_at: datetime)
 
 def find_valid_coupon(code: str, *, now: datetime) -> IssuedCoupon | None:
     """For shops using the default provider: look a code up at checkout."""
-    return IssuedCoupon.objects.filter(
-        code=code.strip().upper(), redeemed_at__isnull=True, expires_at__gt=now
-    ).first()
+    return IssuedCoupon.objects.filter(code=code.strip().upper(), redeemed_at__isnull=True, expires_at__gt=now).first()

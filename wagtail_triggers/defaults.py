@@ -39,6 +39,4 @@ def shipped_source(key: str) -> LetterSource:
 
 
 def shipped_keys() -> list[str]:
-    return sorted(
-        str(p.relative_to(LETTERS_DIR).with_suffix("")) for p in LETTERS_DIR.rglob("*.mjml")
-    )
+    return sorted(str(p.relative_to(LETTERS_DIR).with_suffix("")) for p in LETTERS_DIR.rglob("*.mjml"))

@@ -63,9 +63,7 @@ def _postpone_until(delivery: Delivery, now: datetime) -> datetime | None:
     if not cap:
         return None
     recent = list(
-        Delivery.objects.filter(
-            contact_id=delivery.contact_id, status=Status.SENT, sent_at__gt=now - timedelta(days=1)
-        )
+        Delivery.objects.filter(contact_id=delivery.contact_id, status=Status.SENT, sent_at__gt=now - timedelta(days=1))
         .order_by("-sent_at")
         .values_list("sent_at", flat=True)[:cap]
     )
@@ -88,9 +86,7 @@ def _end_enrollment(enrollment: Enrollment, reason: str, now: datetime) -> None:
 def deliver(pk: int, now: datetime, connection, report: TickReport) -> None:
     if not _claim(pk, now):
         return  # another worker has it
-    delivery = Delivery.objects.select_related(
-        "enrollment", "scenario", "contact", "step", "contact__user"
-    ).get(pk=pk)
+    delivery = Delivery.objects.select_related("enrollment", "scenario", "contact", "step", "contact__user").get(pk=pk)
     reason = skip_reason(delivery, now)
     if reason:
         _finish(delivery, Status.SKIPPED, reason=reason[:60])
@@ -138,9 +134,9 @@ def send_queued(
     report = report or TickReport(now)
     limit = limit or conf.get("TRIGGERS_TICK_BATCH_SIZE")
     # A row left in SENDING by a dead worker may or may not have gone out: say so, never resend.
-    Delivery.objects.filter(
-        status=Status.SENDING, claimed_at__lt=now - conf.get("TRIGGERS_SEND_LEASE")
-    ).update(status=Status.UNKNOWN, error="interrupted while sending")
+    Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - conf.get("TRIGGERS_SEND_LEASE")).update(
+        status=Status.UNKNOWN, error="interrupted while sending"
+    )
     ids = list(
         Delivery.objects.filter(status=Status.QUEUED, not_before__lte=now)
         .order_by("not_before", "pk")
@@ -152,9 +148,7 @@ def send_queued(
     try:
         open_connection(connection)
     except Exception:
-        logger.warning(
-            "Email connection failed; %d letters wait for the next tick.", len(ids), exc_info=True
-        )
+        logger.warning("Email connection failed; %d letters wait for the next tick.", len(ids), exc_info=True)
         report.add("postponed", len(ids))
         return report
     try:

@@ -69,21 +69,15 @@ def _resolve_contact(event: Event) -> Contact:
         contact.customer_id = event.customer_id
         changed.add("customer_id")
     if contact.user_id is None:
-        user = (
-            get_user_model()._default_manager.filter(email__iexact=event.email).only("pk").first()
-        )
+        user = get_user_model()._default_manager.filter(email__iexact=event.email).only("pk").first()
         if user:
             contact.user = user
             changed.add("user")
     when = event.occurred_at
-    if event.kind in (
-        EventKind.CUSTOMER_SEEN,
-        EventKind.CUSTOMER_REGISTERED,
-        EventKind.CART_UPDATED,
-    ):
-        if contact.last_seen_at is None or when > contact.last_seen_at:
-            contact.last_seen_at = when
-            changed.add("last_seen_at")
+    is_visit = event.kind in (EventKind.CUSTOMER_SEEN, EventKind.CUSTOMER_REGISTERED, EventKind.CART_UPDATED)
+    if is_visit and (contact.last_seen_at is None or when > contact.last_seen_at):
+        contact.last_seen_at = when
+        changed.add("last_seen_at")
     if event.kind == EventKind.ORDER_COMPLETED:
         contact.orders_count += 1
         changed.add("orders_count")
@@ -100,10 +94,7 @@ def _resolve_contact(event: Event) -> Contact:
 
 def _is_duplicate(event: Event) -> bool:
     """An order event repeated without an idempotency key (same order, same kind)."""
-    if (
-        event.kind not in (EventKind.ORDER_COMPLETED, EventKind.ORDER_CANCELLED)
-        or not event.subject_id
-    ):
+    if event.kind not in (EventKind.ORDER_COMPLETED, EventKind.ORDER_CANCELLED) or not event.subject_id:
         return False
     return (
         Event.objects.filter(
@@ -134,17 +125,13 @@ def process_event(event: Event, report: TickReport) -> None:
         return
     contact = _resolve_contact(event)
     event.contact = contact
-    for enrollment in contact.enrollments.filter(state=Enrollment.State.ACTIVE).select_related(
-        "scenario", "contact"
-    ):
+    for enrollment in contact.enrollments.filter(state=Enrollment.State.ACTIVE).select_related("scenario", "contact"):
         if goal_reached(enrollment):
             enrollment.finish(Enrollment.State.GOAL, f"goal: {event.kind}", now=event.occurred_at)
             report.add("stopped")
     if contact.unsubscribed_at:
         return
-    for scenario in Scenario.objects.enabled().filter(
-        kind__in=[k.kind for k in _kinds_for(event.kind)]
-    ):
+    for scenario in Scenario.objects.enabled().filter(kind__in=[k.kind for k in _kinds_for(event.kind)]):
         if scenario.enabled_at and event.occurred_at < scenario.enabled_at:
             continue  # never mail people for events from before the scenario was switched on
         outcome = scenario.kind_class.on_event(scenario, contact, event)
@@ -206,9 +193,7 @@ def run_scans(now: datetime, report: TickReport) -> None:
 
 def _steps_by_scenario() -> dict[int, list[Step]]:
     steps: dict[int, list[Step]] = {}
-    for step in Step.objects.filter(enabled=True, scenario__enabled=True).order_by(
-        "scenario_id", "position"
-    ):
+    for step in Step.objects.filter(enabled=True, scenario__enabled=True).order_by("scenario_id", "position"):
         steps.setdefault(step.scenario_id, []).append(step)
     return steps
 
@@ -225,11 +210,7 @@ def claim_due(now: datetime, report: TickReport, *, limit: int | None = None) ->
             ).order_by("next_run_at", "pk")
         )[:limit]
         for enrollment in due:
-            chain = [
-                s
-                for s in steps.get(enrollment.scenario_id, [])
-                if s.position >= enrollment.next_position
-            ]
+            chain = [s for s in steps.get(enrollment.scenario_id, []) if s.position >= enrollment.next_position]
             if not chain:
                 enrollment.finish(Enrollment.State.COMPLETED, "no more letters", now=now)
                 continue
@@ -268,9 +249,7 @@ def stop_scenario(scenario: Scenario, reason: str = "scenario disabled") -> int:
         stopped = scenario.enrollments.filter(state=Enrollment.State.ACTIVE).update(
             state=Enrollment.State.STOPPED, stop_reason=reason, finished_at=now, next_run_at=None
         )
-        scenario.deliveries.filter(status=Delivery.Status.QUEUED).update(
-            status=Delivery.Status.SKIPPED, reason=reason
-        )
+        scenario.deliveries.filter(status=Delivery.Status.QUEUED).update(status=Delivery.Status.SKIPPED, reason=reason)
     return stopped
 
 

@@ -44,9 +44,7 @@ def normalize_email(email: Any) -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise InvalidEvent(
-            [_("%(email)r is not a valid email address") % {"email": email}]
-        ) from None
+        raise InvalidEvent([_("%(email)r is not a valid email address") % {"email": email}]) from None
     local, _at, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}".lower()
 
@@ -110,9 +108,7 @@ def record_event(
     if key is not None and (not isinstance(key, str) or not key or len(key) > 255):
         raise InvalidEvent([_("key must be a non-empty string of at most 255 characters")])
     address = normalize_email(email)
-    payload, subject, cart_id = _validate(
-        kind, data, None if subject_id is None else str(subject_id), customer
-    )
+    payload, subject, cart_id = _validate(kind, data, None if subject_id is None else str(subject_id), customer)
     event = Event(
         kind=kind,
         email=address,
@@ -145,6 +141,4 @@ def _ring(event_id: int) -> None:
             task_name=f"wagtail_triggers.event.{event_id}",
         )
     except Exception:  # the broker being down must never break the shop's request
-        logger.warning(
-            "Could not enqueue event %s; the next tick will process it.", event_id, exc_info=True
-        )
+        logger.warning("Could not enqueue event %s; the next tick will process it.", event_id, exc_info=True)

@@ -15,9 +15,7 @@ def absolute(path: str) -> str:
     return conf.base_url() + path
 
 
-def unsubscribe_url(
-    contact_id: int, delivery_id: int | None = None, scenario_id: int | None = None
-) -> str:
+def unsubscribe_url(contact_id: int, delivery_id: int | None = None, scenario_id: int | None = None) -> str:
     token = make_unsubscribe_token(contact_id, delivery_id, scenario_id)
     return absolute(reverse("wagtail_triggers:unsubscribe", kwargs={"token": token}))
 

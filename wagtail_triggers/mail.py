@@ -26,10 +26,7 @@ def classify(error: BaseException) -> SendOutcome:
         return SendOutcome.RETRY if all(400 <= c < 500 for c in codes) else SendOutcome.FAILED
     if isinstance(
         error,
-        smtplib.SMTPSenderRefused
-        | smtplib.SMTPDataError
-        | smtplib.SMTPHeloError
-        | smtplib.SMTPAuthenticationError,
+        smtplib.SMTPSenderRefused | smtplib.SMTPDataError | smtplib.SMTPHeloError | smtplib.SMTPAuthenticationError,
     ):
         code = getattr(error, "smtp_code", 0)
         return SendOutcome.RETRY if 400 <= code < 500 else SendOutcome.FAILED

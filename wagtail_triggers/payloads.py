@@ -38,9 +38,7 @@ def _text(value: Any, where: str, errors: list[str], *, required: bool, limit: i
         return ""
     text = str(value).strip()
     if len(text) > limit:
-        errors.append(
-            _("%(field)s is longer than %(limit)d characters") % {"field": where, "limit": limit}
-        )
+        errors.append(_("%(field)s is longer than %(limit)d characters") % {"field": where, "limit": limit})
     return text
 
 
@@ -50,9 +48,7 @@ def _money(value: Any, where: str, errors: list[str], *, required: bool) -> str 
             errors.append(_("%(field)s is required") % {"field": where})
         return None
     if isinstance(value, float | bool):
-        errors.append(
-            _('%(field)s must be a decimal string such as "19.90", not a float') % {"field": where}
-        )
+        errors.append(_('%(field)s must be a decimal string such as "19.90", not a float') % {"field": where})
         return None
     try:
         amount = Decimal(str(value))
@@ -100,21 +96,15 @@ def _lines(value: Any, errors: list[str]) -> list[dict[str, Any]]:
             continue
         quantity = raw.get("quantity")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-            errors.append(
-                _("%(field)s.quantity must be a positive whole number") % {"field": where}
-            )
+            errors.append(_("%(field)s.quantity must be a positive whole number") % {"field": where})
             quantity = 0
         lines.append(
             {
-                "product_id": _text(
-                    raw.get("product_id"), f"{where}.product_id", errors, required=False
-                ),
+                "product_id": _text(raw.get("product_id"), f"{where}.product_id", errors, required=False),
                 "name": _text(raw.get("name"), f"{where}.name", errors, required=True),
                 "variant": _text(raw.get("variant"), f"{where}.variant", errors, required=False),
                 "quantity": quantity,
-                "unit_price": _money(
-                    raw.get("unit_price"), f"{where}.unit_price", errors, required=True
-                ),
+                "unit_price": _money(raw.get("unit_price"), f"{where}.unit_price", errors, required=True),
                 "image_url": _link(raw.get("image_url"), f"{where}.image_url", errors),
                 "url": _link(raw.get("url"), f"{where}.url", errors),
             }
@@ -125,9 +115,7 @@ def _lines(value: Any, errors: list[str]) -> list[dict[str, Any]]:
 def _total(raw: dict[str, Any], lines: list[dict[str, Any]], errors: list[str]) -> str:
     total = _money(raw.get("total"), "total", errors, required=False)
     if total is None and not errors:
-        total = str(
-            sum((Decimal(line["unit_price"]) * line["quantity"] for line in lines), Decimal("0.00"))
-        )
+        total = str(sum((Decimal(line["unit_price"]) * line["quantity"] for line in lines), Decimal("0.00")))
     return total or "0.00"
 
 

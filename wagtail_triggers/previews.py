@@ -19,9 +19,7 @@ def preview_response(template, mode_name: str) -> HttpResponse:
             template.language,
         )
     except LetterError as error:
-        return HttpResponse(
-            f"<pre style='color:#b00;white-space:pre-wrap'>{escape(error)}</pre>", status=200
-        )
+        return HttpResponse(f"<pre style='color:#b00;white-space:pre-wrap'>{escape(error)}</pre>", status=200)
     if mode_name == "text":
         body = f"Subject: {letter.subject}\n\n{letter.text}"
         return HttpResponse(

@@ -39,7 +39,5 @@ def connect() -> None:
     signals.cart_updated.connect(on_cart_updated, dispatch_uid=f"{uid}.cart_updated")
     signals.order_completed.connect(on_order_completed, dispatch_uid=f"{uid}.order_completed")
     signals.order_cancelled.connect(on_order_cancelled, dispatch_uid=f"{uid}.order_cancelled")
-    signals.customer_registered.connect(
-        on_customer_registered, dispatch_uid=f"{uid}.customer_registered"
-    )
+    signals.customer_registered.connect(on_customer_registered, dispatch_uid=f"{uid}.customer_registered")
     signals.customer_seen.connect(on_customer_seen, dispatch_uid=f"{uid}.customer_seen")

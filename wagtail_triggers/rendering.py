@@ -139,8 +139,7 @@ def partial_source(name: str) -> str:
     if path.parent != PARTIALS_DIR.resolve() or not path.is_file():
         raise LetterError(
             "body",
-            _("Unknown include %(name)r: letters may include only shipped partials.")
-            % {"name": name},
+            _("Unknown include %(name)r: letters may include only shipped partials.") % {"name": name},
         )
     return path.read_text(encoding="utf-8")
 
@@ -172,21 +171,24 @@ def check_mjml_tags(body: str) -> None:
 
 
 def _mjml_to_html(mjml_source: str, tokens: _Tokens) -> str:
+    refused: list[LetterError] = []
+
     def load(path: str) -> str:
-        return tokens.hide(partial_source(path))
+        try:
+            return tokens.hide(partial_source(path))
+        except LetterError as error:
+            refused.append(error)
+            raise
 
     try:
         return mjml2html(mjml_source, fonts={}, include_loader=load)
-    except LetterError:
-        raise
-    except Exception as exc:  # mjml-python raises ValueError with a position
+    except Exception as exc:  # mjml-python raises ValueError with a character span
+        if refused:
+            raise refused[0] from exc
         message = str(exc)
-        line = re.search(r"position (\d+):", message)
-        raise LetterError(
-            "body",
-            _("MJML error: %(error)s") % {"error": message},
-            int(line.group(1)) if line else None,
-        ) from exc
+        span = re.search(r"position (\d+):\d+", message)
+        line = mjml_source[: int(span.group(1))].count("\n") + 1 if span else None
+        raise LetterError("body", _("MJML error: %(error)s") % {"error": message}, line) from exc
 
 
 def inline_css(html: str) -> str:
@@ -232,9 +234,7 @@ def _plain(template: Template, context: dict[str, Any]) -> str:
     return " ".join(template.render(Context(context, autoescape=False)).split())
 
 
-def render_letter(
-    compiled: CompiledLetter, context: dict[str, Any], language: str
-) -> RenderedLetter:
+def render_letter(compiled: CompiledLetter, context: dict[str, Any], language: str) -> RenderedLetter:
     """The per-recipient part: four template renders, no MJML, no premailer."""
     with translation.override(language):
         subject = _plain(compiled.subject, context)
@@ -245,16 +245,11 @@ def render_letter(
         }
         html = compiled.html.render(Context(full))
         text = compiled.text.render(Context(full))
-    text = (
-        re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in text.splitlines())).strip()
-        + "\n"
-    )
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in text.splitlines())).strip() + "\n"
     return RenderedLetter(subject=subject, preheader=preheader, html=html, text=text)
 
 
-def render_naive(
-    subject: str, preheader: str, body: str, context: dict[str, Any], language: str
-) -> RenderedLetter:
+def render_naive(subject: str, preheader: str, body: str, context: dict[str, Any], language: str) -> RenderedLetter:
     """The straightforward pipeline (template → MJML → premailer per recipient), for benchmarks."""
     with translation.override(language):
         subject_text = _plain(_parse(subject, "subject"), context)
@@ -267,17 +262,13 @@ def render_naive(
                 "preheader": preheader_text,
             },
         }
-        included = re.sub(
-            r'<mj-include\s+path="([^"]+)"\s*/>', lambda m: partial_source(m.group(1)), body
-        )
+        included = re.sub(r'<mj-include\s+path="([^"]+)"\s*/>', lambda m: partial_source(m.group(1)), body)
         mjml_source = _parse(included, "body").render(Context(full))
         html = inline_css(mjml2html(mjml_source, fonts={}))
     return RenderedLetter(subject_text, preheader_text, html, html_to_text(html))
 
 
-def validate_letter(
-    subject: str, preheader: str, body: str, context: dict[str, Any], language: str
-) -> RenderedLetter:
+def validate_letter(subject: str, preheader: str, body: str, context: dict[str, Any], language: str) -> RenderedLetter:
     """Compile and render once with sample data; raises :class:`LetterError` on any problem."""
     if not subject.strip():
         raise LetterError("subject", _("A letter needs a subject."))

@@ -50,9 +50,7 @@ def sample_commerce(kind: str) -> dict[str, Any]:
     }
 
 
-def sample_context(
-    key: str, language: str, *, contact: dict[str, str] | None = None
-) -> dict[str, Any]:
+def sample_context(key: str, language: str, *, contact: dict[str, str] | None = None) -> dict[str, Any]:
     """The context a letter with this key would get, filled with sample values."""
     from .scenarios.registry import UnknownKind, registry
 
@@ -68,9 +66,7 @@ def sample_context(
     snapshot = {subject_type: sample_commerce(subject_type)} if subject_type else {}
     return build_context(
         contact=contact
-        or contact_context(
-            email="anna@example.com", first_name="Anna", last_name="Smith", language=language
-        ),
+        or contact_context(email="anna@example.com", first_name="Anna", last_name="Smith", language=language),
         scenario=scenario,
         position=position,
         steps=len(steps),

@@ -48,12 +48,7 @@ def _walk(element, out: list[str]) -> None:
         out.append("-" * 40 + "\n")
     if tag == "li":
         out.append("- ")
-    if (
-        tag == "img"
-        and element.get("alt")
-        and element.getparent() is not None
-        and element.getparent().tag == "a"
-    ):
+    if tag == "img" and element.get("alt") and element.getparent() is not None and element.getparent().tag == "a":
         out.append(element.get("alt"))
     if tag in {"h1", "h2"}:
         out.append("\n")

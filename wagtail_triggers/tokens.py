@@ -9,9 +9,7 @@ from django.core import signing
 UNSUBSCRIBE_SALT = "wagtail_triggers.unsubscribe"
 
 
-def make_unsubscribe_token(
-    contact_id: int, delivery_id: int | None = None, scenario_id: int | None = None
-) -> str:
+def make_unsubscribe_token(contact_id: int, delivery_id: int | None = None, scenario_id: int | None = None) -> str:
     payload: dict[str, Any] = {"c": contact_id}
     if delivery_id:
         payload["d"] = delivery_id

@@ -17,9 +17,7 @@ class Contact(models.Model):
     """
 
     email = models.EmailField(_("email"), max_length=254, unique=True)
-    customer_id = models.CharField(
-        _("customer id in the shop"), max_length=255, blank=True, db_index=True
-    )
+    customer_id = models.CharField(_("customer id in the shop"), max_length=255, blank=True, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("site user"),
@@ -40,9 +38,7 @@ class Contact(models.Model):
         _("last activity"),
         null=True,
         blank=True,
-        help_text=_(
-            "The later of the last visit and the last order; wake-up chains count from it."
-        ),
+        help_text=_("The later of the last visit and the last order; wake-up chains count from it."),
     )
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
 

@@ -15,9 +15,7 @@ class IssuedCoupon(models.Model):
     """
 
     code = models.CharField(_("code"), max_length=64, unique=True)
-    contact = models.ForeignKey(
-        "wagtail_triggers.Contact", on_delete=models.CASCADE, related_name="coupons"
-    )
+    contact = models.ForeignKey("wagtail_triggers.Contact", on_delete=models.CASCADE, related_name="coupons")
     percent = models.PositiveSmallIntegerField(_("discount, %"))
     expires_at = models.DateTimeField(_("expires"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)

@@ -15,9 +15,7 @@ class Delivery(models.Model):
         FAILED = "failed", _("Failed")
         UNKNOWN = "unknown", _("Unknown (interrupted while sending)")
 
-    enrollment = models.ForeignKey(
-        "wagtail_triggers.Enrollment", on_delete=models.CASCADE, related_name="deliveries"
-    )
+    enrollment = models.ForeignKey("wagtail_triggers.Enrollment", on_delete=models.CASCADE, related_name="deliveries")
     position = models.PositiveSmallIntegerField(_("step"))
     step = models.ForeignKey(
         "wagtail_triggers.Step",
@@ -26,15 +24,9 @@ class Delivery(models.Model):
         on_delete=models.SET_NULL,
         related_name="deliveries",
     )
-    scenario = models.ForeignKey(
-        "wagtail_triggers.Scenario", on_delete=models.CASCADE, related_name="deliveries"
-    )
-    contact = models.ForeignKey(
-        "wagtail_triggers.Contact", on_delete=models.CASCADE, related_name="deliveries"
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
-    )
+    scenario = models.ForeignKey("wagtail_triggers.Scenario", on_delete=models.CASCADE, related_name="deliveries")
+    contact = models.ForeignKey("wagtail_triggers.Contact", on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     reason = models.CharField(_("reason"), max_length=60, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -54,9 +46,7 @@ class Delivery(models.Model):
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         constraints = [
-            models.UniqueConstraint(
-                fields=["enrollment", "position"], name="wt_one_delivery_per_step"
-            ),
+            models.UniqueConstraint(fields=["enrollment", "position"], name="wt_one_delivery_per_step"),
         ]
         indexes = [
             models.Index(fields=["status", "not_before"], name="wt_delivery_queue"),

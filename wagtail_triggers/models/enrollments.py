@@ -15,12 +15,8 @@ class Enrollment(models.Model):
         GOAL = "goal", _("Goal reached")
         STOPPED = "stopped", _("Stopped")
 
-    scenario = models.ForeignKey(
-        "wagtail_triggers.Scenario", on_delete=models.CASCADE, related_name="enrollments"
-    )
-    contact = models.ForeignKey(
-        "wagtail_triggers.Contact", on_delete=models.CASCADE, related_name="enrollments"
-    )
+    scenario = models.ForeignKey("wagtail_triggers.Scenario", on_delete=models.CASCADE, related_name="enrollments")
+    contact = models.ForeignKey("wagtail_triggers.Contact", on_delete=models.CASCADE, related_name="enrollments")
     subject_id = models.CharField(_("subject"), max_length=255, blank=True)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.ACTIVE)
     stop_reason = models.CharField(_("stop reason"), max_length=60, blank=True)

@@ -16,16 +16,11 @@ from wagtail.search import index
 class EmailTemplateQuerySet(models.QuerySet):
     def for_language(self, key: str, language: str, default_language: str) -> EmailTemplate | None:
         """The live letter in the contact's language, else in the site's default language."""
-        rows = {
-            row.language: row
-            for row in self.filter(key=key, live=True, language__in=[language, default_language])
-        }
+        rows = {row.language: row for row in self.filter(key=key, live=True, language__in=[language, default_language])}
         return rows.get(language) or rows.get(default_language)
 
 
-class EmailTemplate(
-    DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMixin, index.Indexed, models.Model
-):
+class EmailTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMixin, index.Indexed, models.Model):
     """One letter in one language.
 
     Shipped files are the defaults; these rows are what is sent and what editors change.
@@ -44,9 +39,7 @@ class EmailTemplate(
         help_text=_("The preview line shown after the subject in the inbox."),
     )
     body = models.TextField(_("MJML body"))
-    revisions = GenericRelation(
-        "wagtailcore.Revision", related_query_name="wagtail_triggers_email_template"
-    )
+    revisions = GenericRelation("wagtailcore.Revision", related_query_name="wagtail_triggers_email_template")
 
     objects = EmailTemplateQuerySet.as_manager()
 
@@ -60,9 +53,7 @@ class EmailTemplate(
         verbose_name = _("email template")
         verbose_name_plural = _("email templates")
         ordering = ["key", "language"]
-        constraints = [
-            models.UniqueConstraint(fields=["key", "language"], name="wt_template_key_language")
-        ]
+        constraints = [models.UniqueConstraint(fields=["key", "language"], name="wt_template_key_language")]
 
     def __str__(self) -> str:
         return f"{self.name} [{self.language}]"

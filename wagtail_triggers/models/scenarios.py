@@ -98,9 +98,7 @@ class Step(models.Model):
         verbose_name_plural = _("steps")
         ordering = ["scenario", "position"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["scenario", "position"], name="wt_step_position_unique"
-            ),
+            models.UniqueConstraint(fields=["scenario", "position"], name="wt_step_position_unique"),
         ]
 
     def __str__(self) -> str:

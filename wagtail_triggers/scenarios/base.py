@@ -62,9 +62,7 @@ class ScenarioKind:
         return 0
 
     # -- shared helpers -------------------------------------------------------------------
-    def audience_allows(
-        self, scenario: Scenario, contact: Contact, snapshot: dict[str, Any]
-    ) -> bool:
+    def audience_allows(self, scenario: Scenario, contact: Contact, snapshot: dict[str, Any]) -> bool:
         """Audience filters common to all kinds (see docs/settings.md, "audience")."""
         if scenario.option("exclude_staff") and contact.user_id and contact.user.is_staff:
             return False

@@ -34,9 +34,7 @@ class ForgottenCart(ScenarioKind):
     priority = 10
     default_settings = {"min_total": None, "exclude_staff": False, "previous_orders": "any"}
     default_steps = (
-        StepSpec(
-            "forgotten_cart/reminder", _("Reminder with the cart's products"), timedelta(hours=1)
-        ),
+        StepSpec("forgotten_cart/reminder", _("Reminder with the cart's products"), timedelta(hours=1)),
         StepSpec("forgotten_cart/reserved", _("Your cart is reserved"), DAY),
         StepSpec(
             "forgotten_cart/discount",
@@ -66,11 +64,7 @@ class ForgottenCart(ScenarioKind):
             return "enrolled" if started else None
         if current.snapshot_at and event.occurred_at < current.snapshot_at:
             return None  # an older update processed late: keep the newer snapshot
-        step = (
-            scenario.steps.filter(enabled=True, position__gte=current.next_position)
-            .order_by("position")
-            .first()
-        )
+        step = scenario.steps.filter(enabled=True, position__gte=current.next_position).order_by("position").first()
         current.snapshot = {"cart": cart}
         current.snapshot_at = event.occurred_at
         if step:  # a new update restarts the timer of the letter that is due next
@@ -194,13 +188,9 @@ class InactivityKind(ScenarioKind):
 
         group = Enrollment.objects.filter(contact=OuterRef("pk"), exclusive_key=self.group)
         due = (
-            Contact.objects.filter(
-                last_activity_at__lte=now - timedelta(days=self.days), unsubscribed_at__isnull=True
-            )
+            Contact.objects.filter(last_activity_at__lte=now - timedelta(days=self.days), unsubscribed_at__isnull=True)
             .exclude(Exists(group.filter(state="active")))
-            .exclude(
-                Exists(group.filter(anchor_at=OuterRef("last_activity_at"), rank__gte=self.days))
-            )
+            .exclude(Exists(group.filter(anchor_at=OuterRef("last_activity_at"), rank__gte=self.days)))
             .order_by("last_activity_at")[:limit]
         )
         enrolled = 0
@@ -235,9 +225,7 @@ class Hooliganism(InactivityKind):
     default_steps = (
         StepSpec("hooliganism/help", _("Help!"), timedelta(0)),
         StepSpec("hooliganism/warning", _("A warning"), DAY),
-        StepSpec(
-            "hooliganism/coupon", _("An 11 % coupon"), DAY, coupon_percent=11, coupon_valid_days=11
-        ),
+        StepSpec("hooliganism/coupon", _("An 11 % coupon"), DAY, coupon_percent=11, coupon_valid_days=11),
         StepSpec("hooliganism/what_have_you_done", _("What have you done…"), DAY),
     )
 

@@ -15,9 +15,7 @@ class KindRegistry:
     def __init__(self) -> None:
         self._kinds: dict[str, ScenarioKind] = {}
 
-    def register(
-        self, kind: type[ScenarioKind] | ScenarioKind
-    ) -> type[ScenarioKind] | ScenarioKind:
+    def register(self, kind: type[ScenarioKind] | ScenarioKind) -> type[ScenarioKind] | ScenarioKind:
         """Register a kind (usable as a class decorator)."""
         instance = kind() if isinstance(kind, type) else kind
         if not instance.kind:

@@ -26,9 +26,7 @@ BLOCKED_TAGS = (
 
 def _refuse(parser, token):
     name = token.split_contents()[0]
-    raise template.TemplateSyntaxError(
-        _("The {%% %(tag)s %%} tag is not available in letters.") % {"tag": name}
-    )
+    raise template.TemplateSyntaxError(_("The {%% %(tag)s %%} tag is not available in letters.") % {"tag": name})
 
 
 for _name in BLOCKED_TAGS:

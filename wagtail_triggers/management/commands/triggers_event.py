@@ -16,13 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--subject", help="Cart or order id.")
         parser.add_argument("--customer-id")
         parser.add_argument("--data", help="The cart or order as JSON (see docs/events.md).")
-        parser.add_argument(
-            "--customer", help='Customer details as JSON, e.g. {"first_name": "Anna"}.'
-        )
+        parser.add_argument("--customer", help='Customer details as JSON, e.g. {"first_name": "Anna"}.')
         parser.add_argument("--at", help="When it happened (ISO-8601); default: now.")
-        parser.add_argument(
-            "--key", help="Idempotency key: an event with a known key is not stored again."
-        )
+        parser.add_argument("--key", help="Idempotency key: an event with a known key is not stored again.")
 
     def handle(self, *args, **options):
         try:
@@ -44,5 +40,6 @@ class Command(BaseCommand):
         except InvalidEvent as exc:
             raise CommandError("Event refused: " + "; ".join(exc.errors)) from exc
         self.stdout.write(
-            f"Recorded event {event.pk}: {event.kind} {event.email} {event.subject_id} at {event.occurred_at.isoformat()}"
+            f"Recorded event {event.pk}: {event.kind} {event.email} {event.subject_id} "
+            f"at {event.occurred_at.isoformat()}"
         )

@@ -23,17 +23,13 @@ class Command(BaseCommand):
             metavar="KIND",
             help="Disable a scenario (kind or slug).",
         )
-        parser.add_argument(
-            "--json", action="store_true", help="Print scenarios with their steps as JSON."
-        )
+        parser.add_argument("--json", action="store_true", help="Print scenarios with their steps as JSON.")
 
     def _find(self, name: str) -> list[Scenario]:
         found = list(Scenario.objects.filter(kind=name)) or list(Scenario.objects.filter(slug=name))
         if not found:
             known = ", ".join(Scenario.objects.values_list("kind", flat=True))
-            raise CommandError(
-                f"No scenario {name!r}. Known: {known or 'none (run triggers_setup)'}"
-            )
+            raise CommandError(f"No scenario {name!r}. Known: {known or 'none (run triggers_setup)'}")
         return found
 
     def handle(self, *args, **options):
@@ -47,16 +43,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"Disabled {scenario.kind}")
         scenarios = Scenario.objects.prefetch_related("steps")
         if options["json"]:
-            self.stdout.write(
-                json.dumps([self._as_dict(s) for s in scenarios], indent=2, ensure_ascii=False)
-            )
+            self.stdout.write(json.dumps([self._as_dict(s) for s in scenarios], indent=2, ensure_ascii=False))
             return
         for scenario in scenarios:
             state = self.style.SUCCESS("on ") if scenario.enabled else "off"
             chain = " → ".join(
-                f"{step.name} (+{_human(step.delay.total_seconds())})"
-                for step in scenario.steps.all()
-                if step.enabled
+                f"{step.name} (+{_human(step.delay.total_seconds())})" for step in scenario.steps.all() if step.enabled
             )
             self.stdout.write(f"[{state}] {scenario.kind:<16} {scenario.name}: {chain}")
 

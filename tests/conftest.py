@@ -1,0 +1,124 @@
+"""Shared fixtures: a clock for time travel, built-in scenarios, cart and order payloads."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from wagtail_triggers.engine import tick
+from wagtail_triggers.events import record_event
+from wagtail_triggers.models import Scenario
+from wagtail_triggers.provisioning import setup_builtins
+
+
+class Clock:
+    """Time travel: every test starts an hour after the scenarios were switched on."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def advance(self, **delta) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+    def tick(self, **delta):
+        if delta:
+            self.advance(**delta)
+        return tick(self.now)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(timezone.now().replace(microsecond=0) + timedelta(hours=1))
+
+
+@pytest.fixture
+def builtins(db):
+    setup_builtins()
+    return {s.kind: s for s in Scenario.objects.all()}
+
+
+@pytest.fixture
+def enable(builtins):
+    def _enable(*kinds: str) -> list[Scenario]:
+        enabled = []
+        for kind in kinds:
+            scenario = Scenario.objects.get(kind=kind)
+            scenario.set_enabled(True)
+            enabled.append(scenario)
+        return enabled
+
+    return _enable
+
+
+def cart_payload(cart_id: str = "c1", lines: int = 2, currency: str = "EUR") -> dict:
+    catalogue = [
+        ("Stoneware mug", "14.90", 2),
+        ("Linen apron", "32.00", 1),
+        ("Cast-iron skillet", "59.00", 1),
+    ]
+    return {
+        "id": cart_id,
+        "url": f"https://shop.example/cart/{cart_id}/",
+        "currency": currency,
+        "lines": [
+            {
+                "product_id": str(i),
+                "name": name,
+                "quantity": qty,
+                "unit_price": price,
+                "image_url": f"https://shop.example/media/p{i}.png",
+                "url": f"https://shop.example/p/{i}/",
+            }
+            for i, (name, price, qty) in enumerate(catalogue[:lines], start=1)
+        ],
+    }
+
+
+def order_payload(order_id: str = "o1", cart_id: str = "", lines: int = 2) -> dict:
+    cart = cart_payload(cart_id or "x", lines)
+    return {
+        "id": order_id,
+        "number": f"N-{order_id}",
+        "cart_id": cart_id,
+        "url": f"https://shop.example/orders/{order_id}/",
+        "currency": "EUR",
+        "lines": cart["lines"],
+    }
+
+
+@pytest.fixture
+def events(clock):
+    """Shortcuts that record events at the clock's time."""
+
+    class Events:
+        def cart(self, email="anna@example.com", cart_id="c1", lines=2, **kw):
+            return record_event(
+                "cart_updated", email=email, data=cart_payload(cart_id, lines), occurred_at=clock.now, **kw
+            )
+
+        def order(self, email="anna@example.com", order_id="o1", cart_id="", **kw):
+            return record_event(
+                "order_completed", email=email, data=order_payload(order_id, cart_id), occurred_at=clock.now, **kw
+            )
+
+        def cancel(self, email="anna@example.com", order_id="o1", **kw):
+            return record_event(
+                "order_cancelled", email=email, data=order_payload(order_id), occurred_at=clock.now, **kw
+            )
+
+        def seen(self, email="anna@example.com", at=None, **kw):
+            return record_event("customer_seen", email=email, occurred_at=at or clock.now, **kw)
+
+    return Events()
+
+
+def sent_to(email: str) -> list:
+    return [m for m in mail.outbox if email in m.to]
+
+
+def scenario_of(message) -> str:
+    return message.extra_headers["X-Triggers-Scenario"]

@@ -1,0 +1,104 @@
+"""The ledger: one Delivery per step, no double sends, interrupted sends stay visible as unknown."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import IntegrityError
+
+from wagtail_triggers.dispatch import send_queued
+from wagtail_triggers.engine import TickReport, claim_due
+from wagtail_triggers.models import Delivery, Enrollment
+
+
+def test_one_delivery_per_enrollment_and_step_is_a_database_constraint(enable, clock, events):
+    enable("forgotten_cart")
+    events.cart()
+    clock.tick(minutes=61)
+    delivery = Delivery.objects.get()
+    with pytest.raises(IntegrityError):
+        Delivery.objects.create(
+            enrollment=delivery.enrollment,
+            position=delivery.position,
+            scenario=delivery.scenario,
+            contact=delivery.contact,
+            due_at=clock.now,
+            not_before=clock.now,
+        )
+
+
+def test_one_active_enrollment_per_scenario_contact_subject_is_a_database_constraint(enable, clock, events):
+    enable("forgotten_cart")
+    events.cart()
+    clock.tick()
+    existing = Enrollment.objects.get()
+    with pytest.raises(IntegrityError):
+        Enrollment.objects.create(
+            scenario=existing.scenario, contact=existing.contact, subject_id=existing.subject_id, started_at=clock.now
+        )
+
+
+def test_an_interrupted_send_is_marked_unknown_and_never_resent(enable, clock, events, settings):
+    settings.EMAIL_BACKEND = "tests.crashing_backend.DisconnectMidSendBackend"
+    enable("forgotten_cart")
+    events.cart()
+    assert clock.tick(minutes=61).counts["unknown"] == 1
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    clock.tick(days=1, minutes=1)
+    statuses = dict(Delivery.objects.values_list("position", "status"))
+    assert statuses[1] == Delivery.Status.UNKNOWN
+    assert [m.subject for m in mail.outbox] and all("cart" in m.subject.lower() or m for m in mail.outbox)
+    assert Delivery.objects.filter(position=1).count() == 1
+
+
+def test_a_worker_dying_mid_send_leaves_unknown_after_the_lease(enable, clock, events):
+    enable("forgotten_cart")
+    events.cart()
+    clock.tick()
+    clock.advance(minutes=61)
+    claim_due(clock.now, TickReport(clock.now))
+    Delivery.objects.update(status=Delivery.Status.SENDING, claimed_at=clock.now)  # the worker died here
+    send_queued(clock.now + timedelta(minutes=5))
+    assert Delivery.objects.get().status == Delivery.Status.SENDING
+    send_queued(clock.now + timedelta(minutes=11))
+    assert Delivery.objects.get().status == Delivery.Status.UNKNOWN
+    assert mail.outbox == []
+
+
+def test_running_send_twice_does_not_send_twice(enable, clock, events):
+    enable("forgotten_cart")
+    events.cart()
+    clock.tick()
+    clock.advance(minutes=61)
+    claim_due(clock.now, TickReport(clock.now))
+    send_queued(clock.now)
+    send_queued(clock.now)
+    clock.tick()
+    assert len(mail.outbox) == 1
+
+
+def test_frequency_cap_postpones_rather_than_drops(enable, clock, events, settings):
+    settings.TRIGGERS_MAX_LETTERS_PER_DAY = 1
+    enable("forgotten_cart")
+    events.cart(cart_id="a")
+    events.cart(cart_id="b")
+    report = clock.tick(minutes=61)
+    assert report.counts["sent"] == 1 and report.counts["postponed"] == 1
+    clock.tick(hours=23)
+    assert len(mail.outbox) == 1
+    clock.tick(hours=1, minutes=1)
+    assert len(mail.outbox) >= 2
+
+
+def test_test_mode_sends_only_to_listed_addresses(enable, clock, events):
+    [scenario] = enable("forgotten_cart")
+    scenario.test_mode = True
+    scenario.test_addresses = "qa@example.com\n"
+    scenario.save()
+    events.cart(email="anna@example.com", cart_id="a")
+    events.cart(email="QA@example.com", cart_id="b")
+    clock.tick(minutes=61)
+    assert [m.to for m in mail.outbox] == [["qa@example.com"]]
+    assert Delivery.objects.get(contact__email="anna@example.com").reason == "test mode"

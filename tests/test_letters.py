@@ -1,0 +1,133 @@
+"""Letters: shipped defaults render in both languages; broken ones are refused when saved."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from wagtail_triggers.defaults import shipped_keys, shipped_source
+from wagtail_triggers.models import EmailTemplate
+from wagtail_triggers.rendering import compile_letter, render_letter, validate_letter
+from wagtail_triggers.samples import sample_context
+from wagtail_triggers.scenarios import registry
+
+ALL_KEYS = [spec.key for kind in registry for spec in kind.default_steps]
+
+
+def test_every_step_of_every_builtin_scenario_has_a_shipped_letter():
+    assert len(ALL_KEYS) == 24
+    assert sorted(ALL_KEYS) == shipped_keys()
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("key", ALL_KEYS)
+def test_shipped_letter_renders_with_preheader_alt_texts_and_text_part(key, language):
+    source = shipped_source(key)
+    letter = validate_letter(source.subject, source.preheader, source.body, sample_context(key, language), language)
+    assert letter.subject and letter.preheader
+    assert letter.preheader in letter.html
+    for img in letter.html.split("<img")[1:]:
+        assert 'alt="' in img.split(">", 1)[0]
+    assert "https://shop.example/triggers/unsubscribe/" in letter.text
+    assert "{{" not in letter.html and "{%" not in letter.html and "zqtt" not in letter.html
+    assert '<meta name="viewport"' in letter.html
+
+
+def test_russian_letters_are_translated():
+    en = validate_letter(*_parts("forgotten_cart/reminder"), sample_context("forgotten_cart/reminder", "en"), "en")
+    ru = validate_letter(*_parts("forgotten_cart/reminder"), sample_context("forgotten_cart/reminder", "ru"), "ru")
+    assert en.subject != ru.subject
+    assert any("\u0400" <= ch <= "\u04ff" for ch in ru.subject)
+
+
+def _parts(key):
+    s = shipped_source(key)
+    return s.subject, s.preheader, s.body
+
+
+def _template(**overrides) -> EmailTemplate:
+    source = shipped_source("forgotten_cart/reminder")
+    fields = {
+        "key": source.key,
+        "language": "en",
+        "name": "Reminder",
+        "subject": source.subject,
+        "preheader": source.preheader,
+        "body": source.body,
+    }
+    return EmailTemplate(**{**fields, **overrides})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        (
+            {
+                "body": "<mjml><mj-body><mj-section><mj-column><mj-text>unclosed</mj-column></mj-section></mj-body></mjml>"
+            },
+            "body",
+            "MJML error",
+        ),
+        (
+            {
+                "body": "<mjml><mj-body><mj-section><mj-column>\n<mj-txt>typo</mj-txt></mj-column></mj-section></mj-body></mjml>"
+            },
+            "body",
+            "Unknown MJML tag <mj-txt>. (line 2)",
+        ),
+        ({"body": "<mjml><mj-body>\n\n{% if contact %}</mj-body></mjml>"}, "body", "line 3"),
+        ({"body": "<mjml><mj-body>{% load static %}</mj-body></mjml>"}, "body", "not available in letters"),
+        ({"body": "<mjml><mj-body>{% debug %}</mj-body></mjml>"}, "body", "not available in letters"),
+        ({"body": '<mjml><mj-body>{% include "base.html" %}</mj-body></mjml>'}, "body", "not available in letters"),
+        (
+            {"body": '<mjml><mj-body><mj-include path="../../../settings.py" /></mj-body></mjml>'},
+            "body",
+            "only shipped partials",
+        ),
+        ({"subject": "{{ contact.name|nosuchfilter }}"}, "subject", "Invalid filter"),
+        ({"subject": " "}, "subject", "needs a subject"),
+    ],
+)
+def test_broken_letters_are_rejected_when_saved(overrides, field, message):
+    template = _template(**overrides)
+    with pytest.raises(ValidationError) as raised:
+        template.full_clean()
+    assert message in " ".join(raised.value.message_dict[field])
+
+
+@pytest.mark.django_db
+def test_a_valid_letter_passes_full_clean():
+    _template().full_clean()
+
+
+def test_letters_see_plain_values_only():
+    context = sample_context("forgotten_cart/reminder", "en")
+
+    def walk(value):
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        else:
+            assert type(value).__module__ in {"builtins", "decimal", "datetime"}, type(value)
+
+    walk(context)
+
+
+def test_settings_are_not_reachable_from_a_letter():
+    body = "<mjml><mj-body><mj-section><mj-column><mj-text>[{{ settings.SECRET_KEY }}{{ contact.__class__ }}{{ shop.__dict__ }}]</mj-text></mj-column></mj-section></mj-body></mjml>"
+    letter = validate_letter("s", "", body, sample_context("forgotten_cart/reminder", "en"), "en")
+    assert "[]" in letter.html and "tests-only" not in letter.html
+
+
+def test_compiled_once_per_source_then_only_rendered():
+    source = shipped_source("forgotten_cart/reminder")
+    compile_letter.cache_clear()
+    first = compile_letter(source.subject, source.preheader, source.body)
+    second = compile_letter(source.subject, source.preheader, source.body)
+    assert first is second and compile_letter.cache_info().hits == 1
+    html = render_letter(first, sample_context(source.key, "en"), "en").html
+    assert "Stoneware mug" in html and "style=" in html  # CSS already inlined at compile time
