@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.utils.html import escape
 from django.core.exceptions import ValidationError
 
 from wagtail_triggers.defaults import shipped_keys, shipped_source
 from wagtail_triggers.models import EmailTemplate
-from wagtail_triggers.rendering import compile_letter, render_letter, validate_letter
+from wagtail_triggers.rendering import LetterError, compile_letter, render_letter, validate_letter
 from wagtail_triggers.samples import sample_context
 from wagtail_triggers.scenarios import registry
 
@@ -25,7 +26,7 @@ def test_shipped_letter_renders_with_preheader_alt_texts_and_text_part(key, lang
     source = shipped_source(key)
     letter = validate_letter(source.subject, source.preheader, source.body, sample_context(key, language), language)
     assert letter.subject and letter.preheader
-    assert letter.preheader in letter.html
+    assert escape(letter.preheader) in letter.html
     for img in letter.html.split("<img")[1:]:
         assert 'alt="' in img.split(">", 1)[0]
     assert "https://shop.example/triggers/unsubscribe/" in letter.text
@@ -117,17 +118,27 @@ def test_letters_see_plain_values_only():
     walk(context)
 
 
+def _in_text(expression: str) -> str:
+    return f"<mjml><mj-body><mj-section><mj-column><mj-text>[{expression}]</mj-text></mj-column></mj-section></mj-body></mjml>"
+
+
 def test_settings_are_not_reachable_from_a_letter():
-    body = "<mjml><mj-body><mj-section><mj-column><mj-text>[{{ settings.SECRET_KEY }}{{ contact.__class__ }}{{ shop.__dict__ }}]</mj-text></mj-column></mj-section></mj-body></mjml>"
-    letter = validate_letter("s", "", body, sample_context("forgotten_cart/reminder", "en"), "en")
+    context = sample_context("forgotten_cart/reminder", "en")
+    letter = validate_letter("s", "", _in_text("{{ settings.SECRET_KEY }}{{ request.user }}{{ view }}"), context, "en")
     assert "[]" in letter.html and "tests-only" not in letter.html
+
+
+@pytest.mark.parametrize("expression", ["{{ contact.__class__ }}", "{{ shop.__dict__ }}", "{{ cart._meta }}"])
+def test_private_attributes_are_refused(expression):
+    with pytest.raises(LetterError, match="may not begin with underscores"):
+        validate_letter("s", "", _in_text(expression), sample_context("forgotten_cart/reminder", "en"), "en")
 
 
 def test_compiled_once_per_source_then_only_rendered():
     source = shipped_source("forgotten_cart/reminder")
     compile_letter.cache_clear()
-    first = compile_letter(source.subject, source.preheader, source.body)
-    second = compile_letter(source.subject, source.preheader, source.body)
+    first = compile_letter(source.subject, source.preheader, source.body, "en")
+    second = compile_letter(source.subject, source.preheader, source.body, "en")
     assert first is second and compile_letter.cache_info().hits == 1
     html = render_letter(first, sample_context(source.key, "en"), "en").html
     assert "Stoneware mug" in html and "style=" in html  # CSS already inlined at compile time

@@ -113,7 +113,7 @@ def compose_delivery(delivery: Delivery, now: datetime) -> Composed:
         coupon=issue_coupon(delivery, now),
         links={"unsubscribe": unsubscribe, "preferences": unsubscribe},
     )
-    letter = render_letter(compile_letter(source.subject, source.preheader, source.body), context, language)
+    letter = render_letter(compile_letter(source.subject, source.preheader, source.body, language), context, language)
     message = build_message(
         letter=letter,
         to=contact.email,

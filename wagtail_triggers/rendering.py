@@ -14,13 +14,17 @@ templates), no ``{% load %}``, no ``{% debug %}``, and only plain values in the 
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.templatetags.i18n import BlockTranslateNode
 from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from mjml import mjml2html
 from premailer import Premailer
@@ -37,6 +41,8 @@ _CONSTRUCT = re.compile(
     re.S,
 )
 _TOKEN = re.compile(r"zqtt(\d+)ttqz")
+_BLOCK_TRANSLATE = re.compile(r"\{%\s*blocktrans(?:late)?\b")
+_CONSTANT_TRANSLATE = re.compile(r"""\{%\s*(?:translate|trans)\s+(["'])((?:(?!\1).)*)\1\s*%\}""", re.S)
 _MJ_TAG = re.compile(r"<\s*(mj-[a-z0-9-]+)", re.I)
 KNOWN_MJ_TAGS = frozenset(
     [
@@ -108,8 +114,12 @@ class RenderedLetter:
 
 
 @cache
-def letter_engine() -> Engine:
-    """The sandboxed engine every letter is parsed with (debug on, for error line numbers)."""
+def letter_engine(debug: bool = True) -> Engine:
+    """The sandboxed engine letters are parsed with.
+
+    The debug flavour checks what editors wrote (errors carry line numbers); compiled
+    letters use the plain one, which renders faster.
+    """
     return Engine(
         loaders=[],
         libraries={},
@@ -118,13 +128,13 @@ def letter_engine() -> Engine:
             "wagtail_triggers.templatetags.triggers_letters",
             "wagtail_triggers.templatetags.triggers_sandbox",
         ],
-        debug=True,
+        debug=debug,
         autoescape=True,
     )
 
 
-def _parse(source: str, field: str) -> Template:
-    engine = letter_engine()
+def _parse(source: str, field: str, *, debug: bool = True) -> Template:
+    engine = letter_engine(debug)
     try:
         return Template(source, engine=engine)
     except TemplateSyntaxError as exc:
@@ -157,8 +167,49 @@ class _Tokens:
 
         return _CONSTRUCT.sub(swap, source)
 
-    def restore(self, text: str) -> str:
-        return _TOKEN.sub(lambda m: self.items[int(m.group(1))], text)
+    def restore(self, text: str, *, translate_as: str | None = None) -> str:
+        """Put the constructs back; with ``translate_as`` ("html" or "text"), constant
+        ``{% translate "…" %}`` tags are replaced by their translation in the active
+        language, so a compiled letter does not call gettext for every recipient."""
+
+        def put_back(match: re.Match[str]) -> str:
+            construct = self.items[int(match.group(1))]
+            if translate_as:
+                return _pretranslate(construct, html=translate_as == "html") or construct
+            return construct
+
+        return _TOKEN.sub(put_back, text)
+
+
+def _pretranslate(construct: str, *, html: bool) -> str | None:
+    """The construct with its translation baked in, or None to leave it to render time.
+
+    Handles ``{% translate "constant" %}`` and ``{% blocktranslate [with …] %}`` without
+    plural, context or ``asvar``; the latter becomes ``{% with … %}text {{ var }}{% endwith %}``.
+    """
+    constant = _CONSTANT_TRANSLATE.fullmatch(construct)
+    if constant:
+        translated = gettext(constant.group(2))
+        if "{" in translated:
+            return None
+        return escape(translated) if html else translated
+    if not _BLOCK_TRANSLATE.match(construct):
+        return None
+    node = Template(construct, engine=letter_engine(False)).nodelist[0]
+    if not isinstance(node, BlockTranslateNode) or node.plural or node.asvar or node.message_context:
+        return None
+    singular, names = node.render_token_list(node.singular)
+    translated = gettext(singular)
+    if "{" in translated:
+        return None
+    try:
+        text = translated % {name: "{{ %s }}" % name for name in names}
+    except (KeyError, ValueError, TypeError):
+        return None
+    if not node.extra_context:
+        return text
+    bindings = " ".join(f"{name}={value.token}" for name, value in node.extra_context.items())
+    return f"{{% with {bindings} %}}{text}{{% endwith %}}"
 
 
 def check_mjml_tags(body: str) -> None:
@@ -205,48 +256,56 @@ def inline_css(html: str) -> str:
     ).transform()
 
 
-def _compile_html_and_text(body: str) -> tuple[str, str]:
+def _compile_html_and_text(body: str, language: str) -> tuple[str, str]:
     check_mjml_tags(body)
     tokens = _Tokens()
     html = inline_css(_mjml_to_html(tokens.hide(body), tokens))
     if not html.lstrip().lower().startswith("<!doctype"):
         html = "<!doctype html>\n" + html
     text = html_to_text(html)
-    return tokens.restore(html), tokens.restore(text)
+    with translation.override(language):
+        return tokens.restore(html, translate_as="html"), tokens.restore(text, translate_as="text")
 
 
 @lru_cache(maxsize=256)
-def compile_letter(subject: str, preheader: str, body: str) -> CompiledLetter:
-    """Compile a letter once; cached by its source, so once per published revision."""
-    subject_t = _parse(subject, "subject")
-    preheader_t = _parse(preheader, "preheader")
-    _parse(body, "body")  # report template syntax errors with the editor's line numbers
-    html, text = _compile_html_and_text(body)
+def compile_letter(subject: str, preheader: str, body: str, language: str) -> CompiledLetter:
+    """Compile a letter once per language; cached by its source, so once per published revision."""
+    _parse(subject, "subject")  # report errors with the editor's line numbers
+    _parse(preheader, "preheader")
+    _parse(body, "body")
+    html, text = _compile_html_and_text(body, language)
     return CompiledLetter(
-        subject=subject_t,
-        preheader=preheader_t,
-        html=_parse(html, "body"),
-        text=_parse("{% autoescape off %}" + text + "{% endautoescape %}", "body"),
+        subject=_parse(subject, "subject", debug=False),
+        preheader=_parse(preheader, "preheader", debug=False),
+        html=_parse(html, "body", debug=False),
+        text=_parse("{% autoescape off %}" + text + "{% endautoescape %}", "body", debug=False),
     )
 
 
 def _plain(template: Template, context: dict[str, Any]) -> str:
-    return " ".join(template.render(Context(context, autoescape=False)).split())
+    return " ".join(template.render(Context(context, autoescape=False, use_l10n=False)).split())
+
+
+_BLANK_RUNS = re.compile(r"[ \t]*\n(?:[ \t]*\n)+")
 
 
 def render_letter(compiled: CompiledLetter, context: dict[str, Any], language: str) -> RenderedLetter:
     """The per-recipient part: four template renders, no MJML, no premailer."""
-    with translation.override(language):
+    with _language(language):
         subject = _plain(compiled.subject, context)
         preheader = _plain(compiled.preheader, context)
         full = {
             **context,
             "letter": {**context.get("letter", {}), "subject": subject, "preheader": preheader},
         }
-        html = compiled.html.render(Context(full))
-        text = compiled.text.render(Context(full))
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in text.splitlines())).strip() + "\n"
-    return RenderedLetter(subject=subject, preheader=preheader, html=html, text=text)
+        html = compiled.html.render(Context(full, use_l10n=False))
+        text = compiled.text.render(Context(full, use_l10n=False))
+    return RenderedLetter(subject=subject, preheader=preheader, html=html, text=_BLANK_RUNS.sub("\n\n", text).strip() + "\n")
+
+
+def _language(language: str):
+    """Activate ``language`` unless it already is (a worker renders batches in one language)."""
+    return nullcontext() if translation.get_language() == language else translation.override(language)
 
 
 def render_naive(subject: str, preheader: str, body: str, context: dict[str, Any], language: str) -> RenderedLetter:
@@ -272,7 +331,7 @@ def validate_letter(subject: str, preheader: str, body: str, context: dict[str, 
     """Compile and render once with sample data; raises :class:`LetterError` on any problem."""
     if not subject.strip():
         raise LetterError("subject", _("A letter needs a subject."))
-    compiled = compile_letter(subject, preheader, body)
+    compiled = compile_letter(subject, preheader, body, language)
     try:
         return render_letter(compiled, context, language)
     except LetterError:

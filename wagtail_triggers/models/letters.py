@@ -31,10 +31,10 @@ class EmailTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
     key = models.CharField(_("letter"), max_length=120, db_index=True)
     language = models.CharField(_("language"), max_length=10)
     name = models.CharField(_("name"), max_length=255)
-    subject = models.CharField(_("subject"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=500)
     preheader = models.CharField(
         _("preheader"),
-        max_length=255,
+        max_length=1000,
         blank=True,
         help_text=_("The preview line shown after the subject in the inbox."),
     )
