@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -66,9 +66,14 @@ def main() -> None:
         naive.append((t2 - t1) * 1000)
 
     fast_median, naive_median = statistics.median(fast), statistics.median(naive)
-    print(f"letter: {KEY} [{args.language}], HTML {len(letter.html) / 1024:.1f} KB (naive {len(naive_html) / 1024:.1f} KB)")
+    print(
+        f"letter: {KEY} [{args.language}], HTML {len(letter.html) / 1024:.1f} KB "
+        f"(naive {len(naive_html) / 1024:.1f} KB)"
+    )
     print(f"recipients: {len(recipients)}; compile once: {compile_ms:.1f} ms")
-    print(f"naive    (template → MJML → premailer per recipient): median {naive_median:.3f} ms, p95 {_p95(naive):.3f} ms")
+    print(
+        f"naive    (template → MJML → premailer per recipient): median {naive_median:.3f} ms, p95 {_p95(naive):.3f} ms"
+    )
     print(f"compiled (template render per recipient):             median {fast_median:.3f} ms, p95 {_p95(fast):.3f} ms")
     print(f"speed-up: {naive_median / fast_median:.1f}x  (goal: ≥ 15x and ≤ 0.5 ms median)")
 

@@ -102,3 +102,30 @@ def test_test_mode_sends_only_to_listed_addresses(enable, clock, events):
     clock.tick(minutes=61)
     assert [m.to for m in mail.outbox] == [["qa@example.com"]]
     assert Delivery.objects.get(contact__email="anna@example.com").reason == "test mode"
+
+
+def test_send_window_applies_in_the_contacts_time_zone(enable, clock, events):
+    from datetime import UTC, datetime
+
+    [scenario] = enable("forgotten_cart")
+    scenario.settings = {**scenario.settings, "send_window": [9, 21]}
+    scenario.save()
+    clock.now = datetime(2031, 3, 10, 18, 30, tzinfo=UTC)  # 21:30 in Moscow (UTC+3)
+    scenario.set_enabled(False)
+    scenario.set_enabled(True, now=clock.now)
+    events.cart(customer={"time_zone": "Europe/Moscow"})
+    report = clock.tick(hours=1, minutes=1)  # 22:31 local: outside the window
+    assert report.counts["postponed"] == 1 and mail.outbox == []
+    assert Delivery.objects.get().not_before == datetime(2031, 3, 11, 6, 0, tzinfo=UTC)  # 09:00 local
+    assert clock.tick(hours=10).counts["sent"] == 0  # 05:31 UTC, 08:31 local
+    assert clock.tick(minutes=30).counts["sent"] == 1
+
+
+def test_doorbell_processes_events_right_after_commit(builtins, settings, django_capture_on_commit_callbacks):
+    from wagtail_triggers.events import record_event
+    from wagtail_triggers.models import Event
+
+    settings.TRIGGERS_ENQUEUE_EVENTS = True  # django-q2 runs tasks synchronously in the tests
+    with django_capture_on_commit_callbacks(execute=True):
+        record_event("customer_seen", email="a@example.com")
+    assert Event.objects.get().processed_at is not None

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.utils.html import escape
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
 
 from wagtail_triggers.defaults import shipped_keys, shipped_source
 from wagtail_triggers.models import EmailTemplate

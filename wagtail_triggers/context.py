@@ -70,19 +70,22 @@ def build_context(
     order = commerce_context(snapshot.get("order"))
     shop = shop_context()
     all_links = {"shop": shop["url"], **links}
+    purchase = cart or order
     if cart and cart.get("url"):
         all_links.setdefault("cart", cart["url"])
     if order and order.get("url"):
         all_links.setdefault("order", order["url"])
-    all_links.setdefault("cart", shop["url"])
-    all_links.setdefault("order", shop["url"])
+    # Order letters ("your products are reserved") lead back to the order when there is no cart.
+    fallback = (purchase or {}).get("url") or shop["url"]
+    all_links.setdefault("cart", fallback)
+    all_links.setdefault("order", fallback)
     all_links.setdefault("review", all_links["order"])
     return {
         "contact": contact,
         "shop": shop,
         "cart": cart,
         "order": order,
-        "purchase": cart or order,
+        "purchase": purchase,
         "coupon": coupon,
         "links": all_links,
         "letter": {

@@ -8,7 +8,8 @@ UNKNOWN (interrupted while talking to the server: never resent automatically).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.mail import get_connection
 from django.db.models import F
@@ -57,8 +58,31 @@ def skip_reason(delivery: Delivery, now: datetime) -> str | None:
     return None
 
 
+def next_window_start(window: list[int] | tuple[int, int] | None, time_zone: str, now: datetime) -> datetime | None:
+    """When a send window ``[start_hour, end_hour)`` in the contact's time zone opens next;
+    None when ``now`` is inside it (or there is no window)."""
+    if not window:
+        return None
+    start, end = int(window[0]), int(window[1])
+    try:
+        zone = ZoneInfo(time_zone) if time_zone else timezone.get_default_timezone()
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = timezone.get_default_timezone()
+    local = now.astimezone(zone)
+    inside = start <= local.hour < end if start < end else (local.hour >= start or local.hour < end)
+    if inside:
+        return None
+    opening = local.replace(hour=start, minute=0, second=0, microsecond=0)
+    if opening <= local:
+        opening += timedelta(days=1)
+    return opening.astimezone(UTC)
+
+
 def _postpone_until(delivery: Delivery, now: datetime) -> datetime | None:
-    """Frequency cap: at most N trigger letters per contact in any 24 hours."""
+    """Send window in the contact's time zone, then the frequency cap (N letters a day)."""
+    window = next_window_start(delivery.scenario.option("send_window"), delivery.contact.time_zone, now)
+    if window:
+        return window
     cap = conf.get("TRIGGERS_MAX_LETTERS_PER_DAY")
     if not cap:
         return None

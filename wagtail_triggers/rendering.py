@@ -203,7 +203,7 @@ def _pretranslate(construct: str, *, html: bool) -> str | None:
     if "{" in translated:
         return None
     try:
-        text = translated % {name: "{{ %s }}" % name for name in names}
+        text = translated % {name: "{{ " + name + " }}" for name in names}
     except (KeyError, ValueError, TypeError):
         return None
     if not node.extra_context:
@@ -287,6 +287,7 @@ def _plain(template: Template, context: dict[str, Any]) -> str:
 
 
 _BLANK_RUNS = re.compile(r"[ \t]*\n(?:[ \t]*\n)+")
+_LINE_INDENT = re.compile(r"^[ \t]+", re.M)
 
 
 def render_letter(compiled: CompiledLetter, context: dict[str, Any], language: str) -> RenderedLetter:
@@ -300,7 +301,8 @@ def render_letter(compiled: CompiledLetter, context: dict[str, Any], language: s
         }
         html = compiled.html.render(Context(full, use_l10n=False))
         text = compiled.text.render(Context(full, use_l10n=False))
-    return RenderedLetter(subject=subject, preheader=preheader, html=html, text=_BLANK_RUNS.sub("\n\n", text).strip() + "\n")
+    text = _BLANK_RUNS.sub("\n\n", _LINE_INDENT.sub("", text)).strip() + "\n"
+    return RenderedLetter(subject=subject, preheader=preheader, html=html, text=text)
 
 
 def _language(language: str):

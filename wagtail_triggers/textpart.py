@@ -33,14 +33,23 @@ _BLOCK = {
     "ol",
 }
 _SKIP = {"head", "style", "script", "title", "noscript"}
+_SPACES = re.compile(r"\s+")
 _HIDDEN = re.compile(r"display\s*:\s*none|max-height\s*:\s*0", re.I)
+
+
+def _inline(text: str | None) -> str:
+    """Source line breaks inside text are spaces, as in HTML; only tags make lines."""
+    return _SPACES.sub(" ", text) if text else ""
 
 
 def _walk(element, out: list[str]) -> None:
     tag = element.tag if isinstance(element.tag, str) else ""
     if not tag or tag in _SKIP or _HIDDEN.search(element.get("style", "")):
-        if element.tail:
-            out.append(element.tail)
+        out.append(_inline(element.tail))
+        return
+    if tag == "br":
+        out.append("\n")
+        out.append(_inline(element.tail))
         return
     if tag in _BLOCK:
         out.append("\n")
@@ -53,8 +62,7 @@ def _walk(element, out: list[str]) -> None:
     if tag in {"h1", "h2"}:
         out.append("\n")
     start = len(out)
-    if element.text:
-        out.append(element.text)
+    out.append(_inline(element.text))
     for child in element:
         _walk(child, out)
     if tag == "a":
@@ -66,8 +74,7 @@ def _walk(element, out: list[str]) -> None:
         out.append("  ")
     if tag in _BLOCK:
         out.append("\n")
-    if element.tail:
-        out.append(element.tail)
+    out.append(_inline(element.tail))
 
 
 def html_to_text(html: str) -> str:

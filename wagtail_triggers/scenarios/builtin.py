@@ -24,6 +24,7 @@ class ForgottenCart(ScenarioKind):
     kind = "forgotten_cart"
     name = _("Forgotten cart")
     description = _(
+        # xgettext:no-python-format
         "Reminds a customer (registered or a guest who gave an email) of the products left in "
         "their cart: first after a short idle time, then that the cart is kept for them, then "
         "with a personal 5 % coupon."
@@ -38,6 +39,7 @@ class ForgottenCart(ScenarioKind):
         StepSpec("forgotten_cart/reserved", _("Your cart is reserved"), DAY),
         StepSpec(
             "forgotten_cart/discount",
+            # xgettext:no-python-format
             _("A hidden 5 % discount"),
             DAY,
             coupon_percent=5,
@@ -84,6 +86,7 @@ class CancelledOrder(ScenarioKind):
     kind = "cancelled_order"
     name = _("Cancelled order")
     description = _(
+        # xgettext:no-python-format
         "Asks a customer who cancelled an order whether it was a mistake, tells them the "
         "products are kept for them, then offers a 5 % coupon."
     )
@@ -97,6 +100,7 @@ class CancelledOrder(ScenarioKind):
         StepSpec("cancelled_order/reserved", _("Your products are reserved"), DAY),
         StepSpec(
             "cancelled_order/discount",
+            # xgettext:no-python-format
             _("A 5 % coupon to come back"),
             DAY,
             coupon_percent=5,
@@ -123,6 +127,7 @@ class OrderFollowUp(ScenarioKind):
     kind = "order_followup"
     name = _("Follow-up after an order")
     description = _(
+        # xgettext:no-python-format
         "After a completed order: thanks, an offer of help, a review request, special offers "
         "and a 5 % coupon for the next order, a day apart. By default only after a customer's "
         "first order; a new order does not restart a running follow-up."
@@ -139,6 +144,7 @@ class OrderFollowUp(ScenarioKind):
         StepSpec("order_followup/offers", _("Special offers"), DAY),
         StepSpec(
             "order_followup/next_order",
+            # xgettext:no-python-format
             _("5 % off your next order"),
             DAY,
             coupon_percent=5,
@@ -216,6 +222,7 @@ class Hooliganism(InactivityKind):
     days = 111
     name = _("Hooliganism (the mail robot)")
     description = _(
+        # xgettext:no-python-format
         "A playful chain from the shop's mail robot for a customer not seen for 111 days: "
         "a cry for help, a warning, an 11 % coupon, and a final “what have you done…”."
     )
@@ -225,6 +232,7 @@ class Hooliganism(InactivityKind):
     default_steps = (
         StepSpec("hooliganism/help", _("Help!"), timedelta(0)),
         StepSpec("hooliganism/warning", _("A warning"), DAY),
+        # xgettext:no-python-format
         StepSpec("hooliganism/coupon", _("An 11 % coupon"), DAY, coupon_percent=11, coupon_valid_days=11),
         StepSpec("hooliganism/what_have_you_done", _("What have you done…"), DAY),
     )
@@ -243,6 +251,7 @@ def _wakeup(days: int, small: int, big: int, priority: int) -> type[InactivityKi
             "name": format_lazy(_("Wake-up after {days} days"), days=days),
             "description": format_lazy(
                 _(
+                    # xgettext:no-python-format
                     "For a customer with no visit and no order for {days} days: a friendly hello "
                     "with no coupon, then a {small} % coupon, then a {big} % coupon, a day apart."
                 ),
@@ -257,12 +266,14 @@ def _wakeup(days: int, small: int, big: int, priority: int) -> type[InactivityKi
                 StepSpec(f"{prefix}/hello", _("We miss you (no coupon)"), timedelta(0)),
                 StepSpec(
                     f"{prefix}/coupon",
+                    # xgettext:no-python-format
                     format_lazy(_("A {n} % coupon"), n=small),
                     DAY,
                     coupon_percent=small,
                 ),
                 StepSpec(
                     f"{prefix}/last_chance",
+                    # xgettext:no-python-format
                     format_lazy(_("A {n} % coupon, last call"), n=big),
                     DAY,
                     coupon_percent=big,
