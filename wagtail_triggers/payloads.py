@@ -125,38 +125,37 @@ def _require_object(raw: Any, what: str) -> dict[str, Any]:
     return raw
 
 
-def normalize_cart(raw: Any) -> dict[str, Any]:
-    """Validate cart data: ``{id, url, currency, lines: [...], total?}``."""
-    raw = _require_object(raw, "cart")
+def _normalize_purchase(raw: Any, what: str, extra: dict[str, Any]) -> dict[str, Any]:
+    raw = _require_object(raw, what)
     errors: list[str] = []
-    cart = {
+    data = {
         "id": _text(raw.get("id"), "id", errors, required=True),
+        **{name: read(raw, errors) for name, read in extra.items()},
         "url": _link(raw.get("url"), "url", errors),
         "currency": _currency(raw.get("currency"), errors),
         "lines": _lines(raw.get("lines"), errors),
     }
-    cart["total"] = _total(raw, cart["lines"], errors)
+    data["total"] = _total(raw, data["lines"], errors)
     if errors:
         raise InvalidPayload(errors)
-    return cart
+    return data
+
+
+def normalize_cart(raw: Any) -> dict[str, Any]:
+    """Validate cart data: ``{id, url, currency, lines: [...], total?}``."""
+    return _normalize_purchase(raw, "cart", {})
 
 
 def normalize_order(raw: Any) -> dict[str, Any]:
     """Validate order data: ``{id, number?, cart_id?, url, currency, lines, total?}``."""
-    raw = _require_object(raw, "order")
-    errors: list[str] = []
-    order = {
-        "id": _text(raw.get("id"), "id", errors, required=True),
-        "number": _text(raw.get("number") or raw.get("id"), "number", errors, required=False),
-        "cart_id": _text(raw.get("cart_id"), "cart_id", errors, required=False),
-        "url": _link(raw.get("url"), "url", errors),
-        "currency": _currency(raw.get("currency"), errors),
-        "lines": _lines(raw.get("lines"), errors),
-    }
-    order["total"] = _total(raw, order["lines"], errors)
-    if errors:
-        raise InvalidPayload(errors)
-    return order
+    return _normalize_purchase(
+        raw,
+        "order",
+        {
+            "number": lambda r, e: _text(r.get("number") or r.get("id"), "number", e, required=False),
+            "cart_id": lambda r, e: _text(r.get("cart_id"), "cart_id", e, required=False),
+        },
+    )
 
 
 def normalize_customer(raw: Any) -> dict[str, str]:

@@ -5,19 +5,12 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.utils.html import escape
 
-from .rendering import LetterError, validate_letter
-from .samples import sample_context
+from .rendering import LetterError
 
 
 def preview_response(template, mode_name: str) -> HttpResponse:
     try:
-        letter = validate_letter(
-            template.subject,
-            template.preheader,
-            template.body,
-            sample_context(template.key, template.language),
-            template.language,
-        )
+        letter = template.render_sample()
     except LetterError as error:
         return HttpResponse(f"<pre style='color:#b00;white-space:pre-wrap'>{escape(error)}</pre>", status=200)
     if mode_name == "text":

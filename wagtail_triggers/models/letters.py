@@ -62,20 +62,21 @@ class EmailTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
     def scenario_kind(self) -> str:
         return self.key.split("/", 1)[0]
 
-    def clean(self) -> None:
-        """Compile and render with sample data, so a broken letter is refused when saved."""
-        super().clean()
-        from ..rendering import LetterError, validate_letter
+    def render_sample(self):
+        """Compile and render with the scenario's sample data; raises LetterError."""
+        from ..rendering import validate_letter
         from ..samples import sample_context
 
+        context = sample_context(self.key, self.language)
+        return validate_letter(self.subject, self.preheader, self.body, context, self.language)
+
+    def clean(self) -> None:
+        """A broken letter is refused when it is saved, never found when it is due."""
+        super().clean()
+        from ..rendering import LetterError
+
         try:
-            validate_letter(
-                self.subject,
-                self.preheader,
-                self.body,
-                sample_context(self.key, self.language),
-                self.language,
-            )
+            self.render_sample()
         except LetterError as error:
             raise ValidationError({error.field: str(error)}) from error
 
