@@ -93,3 +93,13 @@ def test_unsubscribed_contacts_are_not_scanned(enable, clock, events):
     enable("wakeup_90")
     clock.tick(days=3)
     assert mail.outbox == [] and Enrollment.objects.count() == 0
+
+
+def test_hooliganism_wins_over_wakeup_90_for_a_115_day_absence(enable, clock, events):
+    enable("wakeup_90", "hooliganism")
+    events.seen(at=clock.now - timedelta(days=115))
+    clock.tick()
+    assert [scenario_of(m) for m in mail.outbox] == ["hooliganism"]
+    for _ in range(10):
+        clock.tick(days=1)
+    assert {scenario_of(m) for m in mail.outbox} == {"hooliganism"}

@@ -187,7 +187,9 @@ def _lock(queryset):
 
 
 def run_scans(now: datetime, report: TickReport) -> None:
-    for scenario in Scenario.objects.enabled().order_by("-priority"):
+    """Time-based enrolment; longer absences first, so the longest matching one wins."""
+    scenarios = sorted(Scenario.objects.enabled(), key=lambda s: (-s.kind_class.scan_rank, s.priority))
+    for scenario in scenarios:
         report.add("enrolled", scenario.kind_class.scan(scenario, now))
 
 

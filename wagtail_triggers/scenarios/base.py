@@ -41,6 +41,7 @@ class ScenarioKind:
     subject_type: str | None = None  # "cart", "order" or None: what the letters show
     trigger_events: tuple[str, ...] = ()
     priority: int = 100
+    scan_rank: int = 0  # scans run in descending rank (inactivity kinds: days of absence)
     default_settings: dict[str, Any] = {}
     default_steps: tuple[StepSpec, ...] = ()
 

@@ -180,6 +180,10 @@ class InactivityKind(ScenarioKind):
     days: int = 0
     group = "inactivity"
 
+    @property
+    def scan_rank(self) -> int:
+        return self.days
+
     def goal_q(self, enrollment: Enrollment) -> Q:
         return Q(
             kind__in=[

@@ -1,0 +1,178 @@
+"""Settings of the demo shop. Everything that differs between machines comes from the environment.
+
+Environment variables:
+
+``DATABASE_URL``   default ``sqlite:///<example_site>/db.sqlite3``; ``postgres://user:pass@host/db`` works too
+``EMAIL_BACKEND``  default ``shop.outbox.OutboxBackend`` (letters are stored and shown at /outbox/)
+``EMAIL_HOST``, ``EMAIL_PORT``  for ``django.core.mail.backends.smtp.EmailBackend`` (e.g. a mail catcher)
+``SECRET_KEY``     a development default is used when unset
+``DEBUG``          default on; ``0``/``false``/``no``/``off`` switch it off
+``BASE_URL``       default ``http://127.0.0.1:8000``: the origin links in letters point to
+``ALLOWED_HOSTS``  comma-separated; default localhost names plus the host of ``BASE_URL``
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent  # example_site/
+
+
+def env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off"}
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or "demo-only-insecure-secret-key-change-me"
+DEBUG = env_flag("DEBUG", True)
+BASE_URL = (os.environ.get("BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+
+ALLOWED_HOSTS = [
+    host.strip() for host in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if host.strip()
+]
+if urlsplit(BASE_URL).hostname and urlsplit(BASE_URL).hostname not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(urlsplit(BASE_URL).hostname)
+CSRF_TRUSTED_ORIGINS = [BASE_URL]
+
+INSTALLED_APPS = [
+    "shop",
+    "wagtail_triggers",
+    "django_q",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_filters",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Sends ``customer_seen`` for a visitor whose email the shop knows, once a day.
+    "shop.middleware.CustomerSeenMiddleware",
+]
+
+ROOT_URLCONF = "demo.urls"
+WSGI_APPLICATION = "demo.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "shop.context_processors.shop",
+            ],
+        },
+    },
+]
+
+# --- Database ------------------------------------------------------------------------------
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if DATABASE_URL.startswith("sqlite") else 60)
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the django-q2 cluster share one SQLite file: wait for locks instead
+    # of failing at once, take the write lock at BEGIN (no "database is locked" on upgrade
+    # from a read transaction), and use WAL so readers never block the writer.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = []  # a demo: admin/admin is fine here and nowhere else
+
+# --- Languages and time --------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+# --- Static and media files ----------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "static_collected"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = BASE_DIR / "media"
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# --- Email ---------------------------------------------------------------------------------
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or "shop.outbox.OutboxBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or 25)
+SHOP_NAME = "Larder & Linen"
+DEFAULT_FROM_EMAIL = f"{SHOP_NAME} <hello@larder-linen.example>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- The shop ------------------------------------------------------------------------------
+SHOP_CURRENCY = "EUR"
+
+# --- Wagtail -------------------------------------------------------------------------------
+WAGTAIL_SITE_NAME = SHOP_NAME
+WAGTAILADMIN_BASE_URL = BASE_URL
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx", "zip"]
+
+# --- django-q2: runs the trigger engine (``python manage.py qcluster``) ----------------------
+# ``retry`` must be longer than ``timeout``, or a slow task is started a second time.
+Q_CLUSTER = {
+    "name": "demo",
+    "orm": "default",
+    "workers": 1,
+    "timeout": 60,
+    "retry": 120,
+    "catch_up": False,
+    "max_attempts": 1,
+    "poll": 1,
+}
+
+# --- wagtail-triggers ----------------------------------------------------------------------
+TRIGGERS_BASE_URL = BASE_URL
+TRIGGERS_SHOP_NAME = SHOP_NAME
+TRIGGERS_SUPPORT_EMAIL = "help@larder-linen.example"
+TRIGGERS_BRAND_COLOR = "#3d6b4f"
+TRIGGERS_FROM_EMAIL = DEFAULT_FROM_EMAIL
+TRIGGERS_COUPON_PROVIDER = "shop.coupons.issue_coupon"
+
+# --- Logging: one console line per letter put into the outbox ------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"short": {"format": "[%(asctime)s] %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "short"}},
+    "loggers": {
+        "shop": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "wagtail_triggers": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}
