@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
@@ -32,6 +34,8 @@ def test_shipped_letter_renders_with_preheader_alt_texts_and_text_part(key, lang
     assert "https://shop.example/triggers/unsubscribe/" in letter.text
     assert "{{" not in letter.html and "{%" not in letter.html and "zqtt" not in letter.html
     assert '<meta name="viewport"' in letter.html
+    sections = re.findall(r'<div style="[^"]*margin:0px auto;[^"]*"', letter.html)
+    assert sections and all("max-width:600px" in section for section in sections)  # included ones too
 
 
 def test_russian_letters_are_translated():
@@ -95,6 +99,17 @@ def test_broken_letters_are_rejected_when_saved(overrides, field, message):
     with pytest.raises(ValidationError) as raised:
         template.full_clean()
     assert message in " ".join(raised.value.message_dict[field])
+
+
+@pytest.mark.django_db
+def test_mjml_errors_point_at_the_editors_line_even_after_includes():
+    source = shipped_source("forgotten_cart/reminder")
+    lines = source.body.splitlines()
+    broken_at = next(i for i, line in enumerate(lines) if "<mj-button" in line)
+    lines[broken_at] = lines[broken_at].replace("<mj-button", "<mj-button <", 1)
+    with pytest.raises(ValidationError) as raised:
+        _template(body="\n".join(lines)).full_clean()
+    assert f"(line {broken_at + 1})" in raised.value.message_dict["body"][0]
 
 
 @pytest.mark.django_db

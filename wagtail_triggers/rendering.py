@@ -26,6 +26,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
+from lxml import etree
 from mjml import mjml2html
 from premailer import Premailer
 
@@ -221,25 +222,54 @@ def check_mjml_tags(body: str) -> None:
                 raise LetterError("body", _("Unknown MJML tag <%(tag)s>.") % {"tag": tag}, number)
 
 
-def _mjml_to_html(mjml_source: str, tokens: _Tokens) -> str:
-    refused: list[LetterError] = []
+_INCLUDE = re.compile(r"""<mj-include\s+path=(["'])([^"']+)\1\s*/?>(?:\s*</mj-include>)?""")
 
-    def load(path: str) -> str:
-        try:
-            return tokens.hide(partial_source(path))
-        except LetterError as error:
-            refused.append(error)
-            raise
 
+def expand_includes(source: str, depth: int = 0) -> tuple[str, list[int]]:
+    """Splice shipped partials in place of ``<mj-include>``.
+
+    mjml-python's own include loader loses the body's width in included sections, so
+    partials are spliced in as text. Returns the text and, for each of its lines, the line
+    of ``source`` it came from, so MJML errors point at the editor's line.
+    """
+    if depth > 3:
+        raise LetterError("body", _("Includes are nested too deeply."))
+    lines: list[str] = []
+    origin: list[int] = []
+    for number, line in enumerate(source.split("\n"), start=1):
+
+        def splice(match: re.Match[str], number: int = number) -> str:
+            try:
+                partial = partial_source(match.group(2))
+            except LetterError as error:
+                error.line = number
+                raise
+            return expand_includes(partial.rstrip("\n"), depth + 1)[0]
+
+        expanded = _INCLUDE.sub(splice, line)
+        lines.append(expanded)
+        origin.extend([number] * (expanded.count("\n") + 1))
+    return "\n".join(lines), origin
+
+
+def _mjml_to_html(mjml_source: str, origin: list[int]) -> str:
     try:
-        return mjml2html(mjml_source, fonts={}, include_loader=load)
+        return mjml2html(mjml_source, fonts={})
     except Exception as exc:  # mjml-python raises ValueError with a character span
-        if refused:
-            raise refused[0] from exc
         message = str(exc)
         span = re.search(r"position (\d+):\d+", message)
-        line = mjml_source[: int(span.group(1))].count("\n") + 1 if span else None
+        index = mjml_source[: int(span.group(1))].count("\n") if span else _xml_error_line(mjml_source)
+        line = origin[index] if index is not None and index < len(origin) else None
         raise LetterError("body", _("MJML error: %(error)s") % {"error": message}, line) from exc
+
+
+def _xml_error_line(source: str) -> int | None:
+    """mjml-python often names no position; an XML parser usually finds the broken line."""
+    try:
+        etree.fromstring(source.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as error:
+        return error.lineno - 1 if error.lineno else None
+    return None
 
 
 def inline_css(html: str) -> str:
@@ -259,7 +289,8 @@ def inline_css(html: str) -> str:
 def _compile_html_and_text(body: str, language: str) -> tuple[str, str]:
     check_mjml_tags(body)
     tokens = _Tokens()
-    html = inline_css(_mjml_to_html(tokens.hide(body), tokens))
+    expanded, origin = expand_includes(body)
+    html = inline_css(_mjml_to_html(tokens.hide(expanded), origin))
     if not html.lstrip().lower().startswith("<!doctype"):
         html = "<!doctype html>\n" + html
     text = html_to_text(html)
@@ -323,8 +354,7 @@ def render_naive(subject: str, preheader: str, body: str, context: dict[str, Any
                 "preheader": preheader_text,
             },
         }
-        included = re.sub(r'<mj-include\s+path="([^"]+)"\s*/>', lambda m: partial_source(m.group(1)), body)
-        mjml_source = _parse(included, "body").render(Context(full))
+        mjml_source = _parse(expand_includes(body)[0], "body").render(Context(full))
         html = inline_css(mjml2html(mjml_source, fonts={}))
     return RenderedLetter(subject_text, preheader_text, html, html_to_text(html))
 
