@@ -122,3 +122,16 @@ def sent_to(email: str) -> list:
 
 def scenario_of(message) -> str:
     return message.extra_headers["X-Triggers-Scenario"]
+
+
+def link_targets(html: str) -> list[str]:
+    """Where the letter's links lead, with click-tracking links decoded."""
+    import re
+
+    from wagtail_triggers.tracking import read_click_token
+
+    targets = []
+    for href in re.findall(r'href="([^"]+)"', html):
+        match = re.search(r"/triggers/c/([^/]+)/$", href)
+        targets.append(read_click_token(match.group(1))[1] if match else href)
+    return targets

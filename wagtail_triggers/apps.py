@@ -12,9 +12,10 @@ class WagtailTriggersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import receivers
+        from . import esp, receivers
         from .scenarios import builtin  # noqa: F401  (registers the built-in kinds)
         from .tasks import register_schedule
 
         receivers.connect()
+        esp.connect()
         post_migrate.connect(register_schedule, sender=self, dispatch_uid="wagtail_triggers.schedule")

@@ -13,7 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from . import conf
 from .context import build_context, contact_context, coupon_context
 from .defaults import LetterSource, shipped_source
-from .links import unsubscribe_url
+from .links import preferences_url, unsubscribe_url
 from .models import Contact, Delivery, EmailTemplate, Scenario
 from .rendering import RenderedLetter, compile_letter, render_letter
 
@@ -98,7 +98,7 @@ def compose_delivery(delivery: Delivery, now: datetime) -> Composed:
     enrollment = delivery.enrollment
     scenario = delivery.scenario
     source, language = letter_source(delivery.template_key, letter_language(contact))
-    unsubscribe = unsubscribe_url(contact.pk, delivery.pk)
+    unsubscribe = unsubscribe_url(contact.pk, delivery.pk, scenario.pk if scenario.is_transactional else None)
     context = build_context(
         contact=contact_context(
             email=contact.email,
@@ -111,7 +111,10 @@ def compose_delivery(delivery: Delivery, now: datetime) -> Composed:
         steps=scenario.steps.filter(enabled=True).count(),
         snapshot=enrollment.snapshot,
         coupon=issue_coupon(delivery, now),
-        links={"unsubscribe": unsubscribe, "preferences": unsubscribe},
+        links={"unsubscribe": unsubscribe, "preferences": preferences_url(contact.pk, delivery.pk, scenario.pk)},
+        delivery_id=delivery.pk,
+        track_opens=bool(scenario.option("track_opens")),
+        track_clicks=bool(scenario.option("track_clicks")),
     )
     letter = render_letter(compile_letter(source.subject, source.preheader, source.body, language), context, language)
     message = build_message(

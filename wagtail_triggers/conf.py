@@ -28,6 +28,12 @@ DEFAULTS: dict[str, Any] = {
     "TRIGGERS_MAX_LETTERS_PER_DAY": 3,
     "TRIGGERS_SEND_RETRIES": 5,
     "TRIGGERS_SEND_LEASE": timedelta(minutes=10),
+    # Tracking and attribution.
+    "TRIGGERS_LINK_MAX_AGE": timedelta(days=365),
+    "TRIGGERS_UNSUBSCRIBE_MAX_AGE": timedelta(days=3 * 365),
+    "TRIGGERS_BOT_CLICK_SECONDS": 5,
+    "TRIGGERS_ATTRIBUTION_WINDOW": timedelta(days=5),
+    "TRIGGERS_ATTRIBUTION": "click",
 }
 
 

@@ -65,6 +65,9 @@ def build_context(
     coupon: dict[str, Any] | None,
     links: dict[str, str],
     is_test: bool = False,
+    delivery_id: int | None = None,
+    track_opens: bool = False,
+    track_clicks: bool = False,
 ) -> dict[str, Any]:
     cart = commerce_context(snapshot.get("cart"))
     order = commerce_context(snapshot.get("order"))
@@ -94,5 +97,8 @@ def build_context(
             "step": position,
             "steps": steps,
             "is_test": is_test,
+            "delivery_id": delivery_id,
+            "track_opens": track_opens,
+            "track_clicks": track_clicks,
         },
     }

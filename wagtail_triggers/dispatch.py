@@ -18,6 +18,7 @@ from django.utils import timezone
 from . import conf
 from .compose import compose_delivery
 from .engine import TickReport, goal_reached
+from .esp import provider_message_id
 from .mail import SendOutcome, open_connection, send
 from .models import Delivery, Enrollment
 
@@ -42,10 +43,8 @@ def skip_reason(delivery: Delivery, now: datetime) -> str | None:
     scenario, contact, enrollment = delivery.scenario, delivery.contact, delivery.enrollment
     if not scenario.enabled:
         return "scenario disabled"
-    if contact.unsubscribed_at:
-        return "unsubscribed"
-    if contact.is_suppressed(scenario.pk):
-        return "suppressed"
+    if contact.is_suppressed(scenario.pk, transactional=scenario.is_transactional, now=now):
+        return "unsubscribed" if contact.unsubscribed_at and not scenario.is_transactional else "suppressed"
     if enrollment.state in (Enrollment.State.GOAL, Enrollment.State.STOPPED):
         return enrollment.stop_reason or enrollment.state
     if goal_reached(enrollment):
@@ -135,6 +134,7 @@ def deliver(pk: int, now: datetime, connection, report: TickReport) -> None:
         "subject": composed.letter.subject[:255],
         "language": composed.language,
         "message_id": composed.message.extra_headers["Message-ID"],
+        "esp_message_id": provider_message_id(composed.message)[:255],
         "error": error,
     }
     if outcome is SendOutcome.SENT:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from . import conf
 from .events import EventKind
 from .models import Contact, Delivery, Enrollment, Event, Scenario, Step
+from .tracking import attribute_order
 
 logger = logging.getLogger(__name__)
 
@@ -125,15 +126,23 @@ def process_event(event: Event, report: TickReport) -> None:
         return
     contact = _resolve_contact(event)
     event.contact = contact
+    if event.kind == EventKind.ORDER_COMPLETED:
+        attribute_order(
+            contact=contact,
+            order_id=event.subject_id,
+            total=event.data.get("total", "0"),
+            currency=event.data.get("currency", ""),
+            occurred_at=event.occurred_at,
+        )
     for enrollment in contact.enrollments.filter(state=Enrollment.State.ACTIVE).select_related("scenario", "contact"):
         if goal_reached(enrollment):
             enrollment.finish(Enrollment.State.GOAL, f"goal: {event.kind}", now=event.occurred_at)
             report.add("stopped")
-    if contact.unsubscribed_at:
-        return
     for scenario in Scenario.objects.enabled().filter(kind__in=[k.kind for k in _kinds_for(event.kind)]):
         if scenario.enabled_at and event.occurred_at < scenario.enabled_at:
             continue  # never mail people for events from before the scenario was switched on
+        if contact.is_suppressed(scenario.pk, transactional=scenario.is_transactional):
+            continue
         outcome = scenario.kind_class.on_event(scenario, contact, event)
         if outcome:
             report.add(outcome)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponse
 from django.utils.html import escape
 
 from .rendering import LetterError
 
 
-def preview_response(template, mode_name: str) -> HttpResponse:
+def preview_response(template, mode_name: str, context: dict[str, Any] | None = None) -> HttpResponse:
+    """The letter as HTML or as its plain-text part, with sample data or the given context."""
     try:
-        letter = template.render_sample()
+        letter = template.render_sample(context)
     except LetterError as error:
         return HttpResponse(f"<pre style='color:#b00;white-space:pre-wrap'>{escape(error)}</pre>", status=200)
     if mode_name == "text":

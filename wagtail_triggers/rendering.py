@@ -286,6 +286,25 @@ def inline_css(html: str) -> str:
     ).transform()
 
 
+_LINK_HREF = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)(")', re.I)
+_UNTRACKED = re.compile(r"^(mailto:|tel:|#)|links\.(unsubscribe|preferences)")
+
+
+def _add_tracking(html: str, tokens: _Tokens) -> str:
+    """Wrap link targets in ``{% track_click %}`` and add ``{% open_pixel %}``; both render
+    as plain links / nothing unless the letter being sent tracks clicks / opens."""
+
+    def wrap(match: re.Match[str]) -> str:
+        target = match.group(2)
+        if not target.strip() or _UNTRACKED.search(tokens.restore(target)):
+            return match.group(0)
+        return f"{match.group(1)}{{% track_click %}}{target}{{% end_track_click %}}{match.group(3)}"
+
+    html = _LINK_HREF.sub(wrap, html)
+    head, body_end, tail = html.rpartition("</body>")
+    return f"{head}{{% open_pixel %}}{body_end}{tail}" if body_end else html + "{% open_pixel %}"
+
+
 def _compile_html_and_text(body: str, language: str) -> tuple[str, str]:
     check_mjml_tags(body)
     tokens = _Tokens()
@@ -294,6 +313,7 @@ def _compile_html_and_text(body: str, language: str) -> tuple[str, str]:
     if not html.lstrip().lower().startswith("<!doctype"):
         html = "<!doctype html>\n" + html
     text = html_to_text(html)
+    html = _add_tracking(html, tokens)
     with translation.override(language):
         return tokens.restore(html, translate_as="html"), tokens.restore(text, translate_as="text")
 

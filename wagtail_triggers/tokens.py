@@ -1,4 +1,8 @@
-"""Signed, unguessable tokens for the links in letters (built on ``django.core.signing``)."""
+"""Signed, unguessable tokens for the consent links in letters (``django.core.signing``).
+
+A token names a contact and, optionally, the delivery and scenario it came from. Each
+purpose has its own salt, so an unsubscribe token cannot be used as a preferences token.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,38 @@ from typing import Any
 
 from django.core import signing
 
-UNSUBSCRIBE_SALT = "wagtail_triggers.unsubscribe"
+from . import conf
+
+UNSUBSCRIBE = "wagtail_triggers.unsubscribe"
+PREFERENCES = "wagtail_triggers.preferences"
 
 
-def make_unsubscribe_token(contact_id: int, delivery_id: int | None = None, scenario_id: int | None = None) -> str:
+def make_contact_token(
+    purpose: str, contact_id: int, delivery_id: int | None = None, scenario_id: int | None = None
+) -> str:
     payload: dict[str, Any] = {"c": contact_id}
     if delivery_id:
         payload["d"] = delivery_id
     if scenario_id:
         payload["s"] = scenario_id
-    return signing.dumps(payload, salt=UNSUBSCRIBE_SALT, compress=True)
+    return signing.dumps(payload, salt=purpose, compress=True)
 
 
-def read_unsubscribe_token(token: str) -> dict[str, Any]:
-    """The payload, or :class:`django.core.signing.BadSignature` for a tampered token.
+def read_contact_token(purpose: str, token: str) -> dict[str, Any]:
+    """The payload, or BadSignature (tampered) / SignatureExpired (older than the max age).
 
-    Unsubscribe links never expire: a letter read months later must still work.
+    Consent links live long (``TRIGGERS_UNSUBSCRIBE_MAX_AGE``, three years by default): a
+    letter read months later must still let its reader stop the letters.
     """
-    payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    payload = signing.loads(token, salt=purpose, max_age=conf.get("TRIGGERS_UNSUBSCRIBE_MAX_AGE"))
     if not isinstance(payload, dict) or not isinstance(payload.get("c"), int):
         raise signing.BadSignature("malformed payload")
     return payload
+
+
+def make_unsubscribe_token(contact_id: int, delivery_id: int | None = None, scenario_id: int | None = None) -> str:
+    return make_contact_token(UNSUBSCRIBE, contact_id, delivery_id, scenario_id)
+
+
+def read_unsubscribe_token(token: str) -> dict[str, Any]:
+    return read_contact_token(UNSUBSCRIBE, token)

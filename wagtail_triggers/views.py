@@ -1,18 +1,50 @@
-"""Public endpoints reached from letters. No login, no cookies needed, no redirects."""
+"""Public endpoints reached from letters: no login, no cookies needed, no open redirects.
+
+Every bad, tampered or expired token gets a friendly page with a 4xx status, never a 500.
+"""
 
 from __future__ import annotations
 
+import base64
+
+from django import forms
 from django.core import signing
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from . import conf
-from .consent import unsubscribe_contact
-from .models import Contact
-from .tokens import read_unsubscribe_token
+from . import conf, consent
+from .models import Contact, Delivery, Scenario
+from .tokens import PREFERENCES, UNSUBSCRIBE, read_contact_token
+from .tracking import read_click_token, read_open_token, record_click, record_open
+
+# A transparent 1×1 GIF.
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+def _page(request: HttpRequest, name: str, context: dict | None = None, status: int = 200) -> HttpResponse:
+    base = {"shop_name": conf.get("TRIGGERS_SHOP_NAME"), "shop_url": conf.shop_url()}
+    return render(request, f"wagtail_triggers/{name}.html", {**base, **(context or {})}, status=status)
+
+
+def _invalid(request: HttpRequest, error: Exception) -> HttpResponse:
+    expired = isinstance(error, signing.SignatureExpired)
+    return _page(request, "link_invalid", {"expired": expired}, status=410 if expired else 400)
+
+
+def _contact_from(purpose: str, token: str) -> tuple[Contact, dict]:
+    payload = read_contact_token(purpose, token)
+    try:
+        return Contact.objects.get(pk=payload["c"]), payload
+    except Contact.DoesNotExist:
+        raise signing.BadSignature("unknown contact") from None
+
+
+def _scenario(payload: dict) -> Scenario | None:
+    return Scenario.objects.filter(pk=payload["s"]).first() if payload.get("s") else None
 
 
 @csrf_exempt  # RFC 8058 one-click POSTs come from mail providers, without cookies or a CSRF token
@@ -20,14 +52,90 @@ from .tokens import read_unsubscribe_token
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a page with a button (link scanners fetch URLs); POST unsubscribes."""
-    context = {"shop_name": conf.get("TRIGGERS_SHOP_NAME"), "shop_url": conf.shop_url()}
     try:
-        payload = read_unsubscribe_token(token)
-        contact = Contact.objects.get(pk=payload["c"])
-    except (signing.BadSignature, Contact.DoesNotExist):
-        return render(request, "wagtail_triggers/unsubscribe_invalid.html", context, status=400)
-    context["contact"] = contact
+        contact, payload = _contact_from(UNSUBSCRIBE, token)
+    except signing.BadSignature as error:
+        return _invalid(request, error)
+    scenario = _scenario(payload)
+    context = {"contact": contact, "scenario": scenario}
     if request.method == "POST":
-        unsubscribe_contact(contact, delivery_id=payload.get("d"))
-        return render(request, "wagtail_triggers/unsubscribe_done.html", context)
-    return render(request, "wagtail_triggers/unsubscribe.html", context)
+        if scenario is not None:
+            consent.unsubscribe_from_scenario(contact, scenario, delivery_id=payload.get("d"))
+        else:
+            consent.unsubscribe_contact(contact, delivery_id=payload.get("d"))
+        return _page(request, "unsubscribe_done", context)
+    return _page(request, "unsubscribe", context)
+
+
+class PreferencesForm(forms.Form):
+    CHOICES = {
+        "scenario": _("Stop only this kind of letter"),
+        "all": _("Stop all reminders and offers"),
+        "pause": _("Pause all reminders and offers for 30 days"),
+        "resubscribe": _("Send me reminders and offers again"),
+    }
+    choice = forms.ChoiceField(widget=forms.RadioSelect)
+
+    def __init__(self, *args, scenario: Scenario | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(key, label) for key, label in self.CHOICES.items() if key != "scenario" or scenario]
+        self.fields["choice"].choices = choices
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest, token: str) -> HttpResponse:
+    """Unsubscribe from one scenario or all, pause for 30 days, or resubscribe."""
+    try:
+        contact, payload = _contact_from(PREFERENCES, token)
+    except signing.BadSignature as error:
+        return _invalid(request, error)
+    scenario = _scenario(payload)
+    form = PreferencesForm(request.POST or None, scenario=scenario)
+    done = None
+    if request.method == "POST" and form.is_valid():
+        done = form.cleaned_data["choice"]
+        if done == "scenario":
+            consent.unsubscribe_from_scenario(contact, scenario, delivery_id=payload.get("d"))
+        elif done == "all":
+            consent.unsubscribe_contact(contact, delivery_id=payload.get("d"))
+        elif done == "pause":
+            consent.pause(contact, days=30)
+        else:
+            consent.resubscribe(contact)
+        form = PreferencesForm(scenario=scenario)
+    suppressions = consent.current_suppressions(contact).select_related("scenario").order_by("-created_at")
+    return _page(
+        request,
+        "preferences",
+        {"contact": contact, "scenario": scenario, "form": form, "done": done, "suppressions": suppressions},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def click(request: HttpRequest, token: str) -> HttpResponse:
+    """Record a click and redirect — only to the URL signed into the token by the letter."""
+    try:
+        delivery_id, url = read_click_token(token)
+    except (signing.BadSignature, ValueError, UnicodeDecodeError) as error:
+        return _invalid(request, error)
+    delivery = Delivery.objects.filter(pk=delivery_id).first()
+    if delivery is not None:
+        record_click(delivery, url, request.headers.get("User-Agent", ""), method=request.method)
+    return HttpResponseRedirect(url)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
+    """Record an open; always answer with the pixel (a broken image helps nobody)."""
+    try:
+        delivery = Delivery.objects.filter(pk=read_open_token(token)).first()
+    except (signing.BadSignature, ValueError):
+        delivery = None
+    if delivery is not None:
+        record_open(delivery, request.headers.get("User-Agent", ""), method=request.method)
+    response = HttpResponse(PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store, private"
+    return response

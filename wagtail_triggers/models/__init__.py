@@ -2,7 +2,7 @@
 
 from .contacts import Contact, Suppression
 from .coupons import IssuedCoupon
-from .deliveries import Delivery
+from .deliveries import Conversion, Delivery, TrackingEvent
 from .enrollments import Enrollment
 from .events import Event
 from .letters import EmailTemplate
@@ -10,6 +10,7 @@ from .scenarios import Scenario, Step
 
 __all__ = [
     "Contact",
+    "Conversion",
     "Delivery",
     "EmailTemplate",
     "Enrollment",
@@ -18,4 +19,5 @@ __all__ = [
     "Scenario",
     "Step",
     "Suppression",
+    "TrackingEvent",
 ]

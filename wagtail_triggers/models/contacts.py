@@ -63,14 +63,24 @@ class Contact(models.Model):
         stamps = [s for s in (self.last_seen_at, self.last_order_at) if s]
         self.last_activity_at = max(stamps) if stamps else None
 
-    def is_suppressed(self, scenario_id: int | None = None) -> bool:
-        """True when no trigger letter (or none of this scenario) may go to the contact."""
-        if self.unsubscribed_at:
+    def is_suppressed(self, scenario_id: int | None = None, *, transactional: bool = False, now=None) -> bool:
+        """May no letter of this scenario go to the contact now?
+
+        Marketing letters stop on any unsubscribe, pause, bounce or complaint; a letter the
+        owner marked transactional stops only on its own scenario's unsubscribe, a bounce or
+        a complaint.
+        """
+        if self.unsubscribed_at and not transactional:
             return True
-        scope = Q(scenario__isnull=True)
-        if scenario_id is not None:
-            scope |= Q(scenario_id=scenario_id)
-        return self.suppressions.filter(scope, lifted_at__isnull=True).exists()
+        now = now or timezone.now()
+        hard = Q(reason__in=[Suppression.Reason.BOUNCED, Suppression.Reason.COMPLAINED])
+        scope = (
+            hard | Q(scenario_id=scenario_id)
+            if transactional
+            else Q(scenario__isnull=True) | Q(scenario_id=scenario_id)
+        )
+        current = Q(lifted_at__isnull=True) & (Q(until__isnull=True) | Q(until__gt=now))
+        return self.suppressions.filter(scope & current).exists()
 
 
 class Suppression(models.Model):
@@ -81,6 +91,7 @@ class Suppression(models.Model):
         BOUNCED = "bounced", _("Bounced")
         COMPLAINED = "complained", _("Complained")
         STAFF = "staff", _("Set by staff")
+        PAUSED = "paused", _("Paused")
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="suppressions")
     scenario = models.ForeignKey(
@@ -94,6 +105,7 @@ class Suppression(models.Model):
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+    until = models.DateTimeField(_("until"), null=True, blank=True, help_text=_("Empty: until lifted."))
     note = models.CharField(_("note"), max_length=255, blank=True)
 
     class Meta:

@@ -62,33 +62,54 @@ class EmailTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
     def scenario_kind(self) -> str:
         return self.key.split("/", 1)[0]
 
-    def render_sample(self):
-        """Compile and render with the scenario's sample data; raises LetterError."""
+    def render_sample(self, context: dict[str, Any] | None = None):
+        """Compile and render with the scenario's sample data (or ``context``); raises LetterError."""
         from ..rendering import validate_letter
         from ..samples import sample_context
 
-        context = sample_context(self.key, self.language)
+        if context is None:
+            context = sample_context(self.key, self.language)
         return validate_letter(self.subject, self.preheader, self.body, context, self.language)
 
     def clean(self) -> None:
-        """A broken letter is refused when it is saved, never found when it is due."""
+        """A broken letter is refused when it is saved, never found when it is due.
+
+        The error is also kept in ``letter_error`` (field, message, line) for the admin's
+        code editor, which highlights the line.
+        """
         super().clean()
         from ..rendering import LetterError
 
+        self.letter_error = None
         try:
             self.render_sample()
         except LetterError as error:
+            self.letter_error = error
             raise ValidationError({error.field: str(error)}) from error
 
     # Preview (Wagtail's preview panel) ---------------------------------------------------
+    #: Set by the admin form when the editor previews "as" a real contact.
+    preview_context: dict[str, Any] | None = None
+
     @property
     def preview_modes(self) -> list[tuple[str, str]]:
         return [("html", _("HTML")), ("text", _("Plain text"))]
 
+    @property
+    def preview_sizes(self) -> list[dict[str, Any]]:
+        return [
+            {"name": "mobile", "icon": "mobile-alt", "device_width": 375, "label": _("Preview in mobile size")},
+            {"name": "desktop", "icon": "desktop", "device_width": 1024, "label": _("Preview in desktop size")},
+        ]
+
+    @property
+    def default_preview_size(self) -> str:
+        return "desktop"
+
     def serve_preview(self, request: HttpRequest, mode_name: str) -> HttpResponse:
         from ..previews import preview_response
 
-        return preview_response(self, mode_name)
+        return preview_response(self, mode_name, context=self.preview_context)
 
     def get_preview_context(self, request: HttpRequest, mode_name: str) -> dict[str, Any]:
         return {"template": self, "mode": mode_name}

@@ -52,6 +52,7 @@ class Scenario(models.Model):
         verbose_name = _("scenario")
         verbose_name_plural = _("scenarios")
         ordering = ["priority", "pk"]
+        permissions = [("enable_scenario", _("Can switch scenarios on and off"))]
 
     def __str__(self) -> str:
         return self.name
@@ -64,7 +65,15 @@ class Scenario(models.Model):
 
     def option(self, name: str) -> Any:
         """A kind-specific setting, falling back to the kind's default."""
-        return self.settings.get(name, self.kind_class.default_settings.get(name))
+        from ..scenarios.base import COMMON_SETTINGS
+
+        kind_defaults = self.kind_class.default_settings
+        return self.settings.get(name, kind_defaults.get(name, COMMON_SETTINGS.get(name)))
+
+    @property
+    def is_transactional(self) -> bool:
+        """Owner-marked transactional (only kinds that allow it, e.g. cancelled order)."""
+        return bool(self.settings.get("transactional")) and self.kind_class.allows_transactional
 
     def test_address_list(self) -> list[str]:
         return [line.strip().lower() for line in self.test_addresses.splitlines() if line.strip()]

@@ -15,6 +15,18 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..models import Contact, Enrollment, Event, Scenario
 
 
+# Settings every scenario understands, with their defaults (a kind's own defaults win).
+COMMON_SETTINGS: dict[str, Any] = {
+    "track_opens": True,
+    "track_clicks": True,
+    "send_window": None,  # [start_hour, end_hour) in the contact's time zone
+    "transactional": False,  # only where the kind allows it
+    "exclude_staff": False,
+    "previous_orders": "any",  # "any", "with", "without"
+    "min_total": None,
+}
+
+
 @dataclass(frozen=True)
 class StepSpec:
     """One letter of a kind's default chain."""
@@ -41,6 +53,7 @@ class ScenarioKind:
     subject_type: str | None = None  # "cart", "order" or None: what the letters show
     trigger_events: tuple[str, ...] = ()
     priority: int = 100
+    allows_transactional: bool = False  # may the owner mark it transactional?
     scan_rank: int = 0  # scans run in descending rank (inactivity kinds: days of absence)
     default_settings: dict[str, Any] = {}
     default_steps: tuple[StepSpec, ...] = ()

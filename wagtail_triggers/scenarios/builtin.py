@@ -93,8 +93,9 @@ class CancelledOrder(ScenarioKind):
     goal_description = _("The customer completes a new order.")
     subject_type = "order"
     trigger_events = (EventKind.ORDER_CANCELLED,)
+    allows_transactional = True
     priority = 20
-    default_settings = {"exclude_staff": False, "previous_orders": "any", "min_total": None}
+    default_settings = {"exclude_staff": False, "previous_orders": "any", "min_total": None, "transactional": False}
     default_steps = (
         StepSpec("cancelled_order/really_cancel", _("Did you really cancel?"), timedelta(hours=1)),
         StepSpec("cancelled_order/reserved", _("Your products are reserved"), DAY),

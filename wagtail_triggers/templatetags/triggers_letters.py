@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
 from django import template
 from django.utils import formats, translation
+from django.utils.html import conditional_escape, format_html
 
 register = template.Library()
 
@@ -39,3 +41,44 @@ def money(value: Any, currency: str = "") -> str:
     if language in _PREFIX_LANGUAGES and len(symbol) == 1:
         return f"{symbol}{number}"
     return f"{number}\u00a0{symbol}"
+
+
+class TrackClickNode(template.Node):
+    """Turns the URL it wraps into a signed click-tracking link when the letter tracks clicks."""
+
+    def __init__(self, nodelist: template.NodeList):
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        rendered = self.nodelist.render(context)
+        letter = context.get("letter") or {}
+        if not (letter.get("track_clicks") and letter.get("delivery_id")):
+            return rendered
+        url = html.unescape(rendered).strip()
+        if not url.startswith(("http://", "https://")):
+            return rendered
+        from ..tracking import click_url
+
+        return conditional_escape(click_url(letter["delivery_id"], url))
+
+
+@register.tag("track_click")
+def track_click(parser, token) -> TrackClickNode:
+    """``{% track_click %}{{ links.cart }}{% end_track_click %}`` (added around hrefs at compile time)."""
+    nodelist = parser.parse(("end_track_click",))
+    parser.delete_first_token()
+    return TrackClickNode(nodelist)
+
+
+@register.simple_tag(takes_context=True)
+def open_pixel(context: template.Context) -> str:
+    """A 1×1 image that records an open, when the letter tracks opens (added at compile time)."""
+    letter = context.get("letter") or {}
+    if not (letter.get("track_opens") and letter.get("delivery_id")):
+        return ""
+    from ..tracking import open_pixel_url
+
+    return format_html(
+        '<img src="{}" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;" />',
+        open_pixel_url(letter["delivery_id"]),
+    )
