@@ -43,7 +43,7 @@ def skip_reason(delivery: Delivery, now: datetime) -> str | None:
     scenario, contact, enrollment = delivery.scenario, delivery.contact, delivery.enrollment
     if not scenario.enabled:
         return "scenario disabled"
-    if contact.is_suppressed(scenario.pk, transactional=scenario.is_transactional, now=now):
+    if contact.is_suppressed(scenario.pk, transactional=scenario.is_transactional, now=now, pauses=False):
         return "unsubscribed" if contact.unsubscribed_at and not scenario.is_transactional else "suppressed"
     if enrollment.state in (Enrollment.State.GOAL, Enrollment.State.STOPPED):
         return enrollment.stop_reason or enrollment.state
@@ -78,7 +78,11 @@ def next_window_start(window: list[int] | tuple[int, int] | None, time_zone: str
 
 
 def _postpone_until(delivery: Delivery, now: datetime) -> datetime | None:
-    """Send window in the contact's time zone, then the frequency cap (N letters a day)."""
+    """A pause, the send window in the contact's time zone, then the frequency cap (N a day)."""
+    if not delivery.scenario.is_transactional:
+        paused = delivery.contact.paused_until(now)
+        if paused:
+            return paused  # the chain waits and resumes when the pause ends
     window = next_window_start(delivery.scenario.option("send_window"), delivery.contact.time_zone, now)
     if window:
         return window
@@ -119,6 +123,10 @@ def deliver(pk: int, now: datetime, connection, report: TickReport) -> None:
     later = _postpone_until(delivery, now)
     if later:
         _finish(delivery, Status.QUEUED, not_before=later, attempts=F("attempts") - 1)
+        # Delays count from the previous letter: the rest of the chain moves with this one.
+        Enrollment.objects.filter(pk=delivery.enrollment_id, state=Enrollment.State.ACTIVE).exclude(
+            next_run_at=None
+        ).update(next_run_at=F("next_run_at") + (later - now))
         report.add("postponed")
         return
     try:

@@ -141,7 +141,7 @@ def process_event(event: Event, report: TickReport) -> None:
     for scenario in Scenario.objects.enabled().filter(kind__in=[k.kind for k in _kinds_for(event.kind)]):
         if scenario.enabled_at and event.occurred_at < scenario.enabled_at:
             continue  # never mail people for events from before the scenario was switched on
-        if contact.is_suppressed(scenario.pk, transactional=scenario.is_transactional):
+        if contact.is_suppressed(scenario.pk, transactional=scenario.is_transactional, now=event.occurred_at):
             continue
         outcome = scenario.kind_class.on_event(scenario, contact, event)
         if outcome:

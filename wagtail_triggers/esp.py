@@ -44,9 +44,9 @@ def _event_id(esp_name: str, event: Any) -> str:
 def handle_tracking(sender: Any, event: Any, esp_name: str = "", **kwargs: Any) -> str:
     """Receiver for ``anymail.signals.tracking``; returns what it did (for tests and logs)."""
     mapped = MAPPING.get(event.event_type)
-    if not mapped or not event.message_id:
+    if not mapped or event.message_id in (None, ""):
         return "ignored"
-    delivery = Delivery.objects.select_related("contact").filter(esp_message_id=event.message_id).first()
+    delivery = Delivery.objects.select_related("contact").filter(esp_message_id=str(event.message_id)).first()
     if delivery is None:
         return "unknown message"
     kind, stamp, reason = mapped
@@ -88,5 +88,5 @@ def connect() -> bool:
 
 def provider_message_id(message: Any) -> str:
     """The provider's id for a sent message (anymail sets ``anymail_status``), or ""."""
-    status = getattr(message, "anymail_status", None)
-    return (getattr(status, "message_id", None) or "") if status else ""
+    message_id = getattr(getattr(message, "anymail_status", None), "message_id", None)
+    return "" if message_id is None else str(message_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -63,7 +65,9 @@ class Contact(models.Model):
         stamps = [s for s in (self.last_seen_at, self.last_order_at) if s]
         self.last_activity_at = max(stamps) if stamps else None
 
-    def is_suppressed(self, scenario_id: int | None = None, *, transactional: bool = False, now=None) -> bool:
+    def is_suppressed(
+        self, scenario_id: int | None = None, *, transactional: bool = False, now=None, pauses: bool = True
+    ) -> bool:
         """May no letter of this scenario go to the contact now?
 
         Marketing letters stop on any unsubscribe, pause, bounce or complaint; a letter the
@@ -80,7 +84,18 @@ class Contact(models.Model):
             else Q(scenario__isnull=True) | Q(scenario_id=scenario_id)
         )
         current = Q(lifted_at__isnull=True) & (Q(until__isnull=True) | Q(until__gt=now))
+        if not pauses:
+            current &= ~Q(reason=Suppression.Reason.PAUSED)
         return self.suppressions.filter(scope & current).exists()
+
+    def paused_until(self, now) -> datetime | None:
+        """The end of the current pause, if the contact paused marketing letters."""
+        pause = (
+            self.suppressions.filter(reason=Suppression.Reason.PAUSED, lifted_at__isnull=True, until__gt=now)
+            .order_by("-until")
+            .first()
+        )
+        return pause.until if pause else None
 
 
 class Suppression(models.Model):
