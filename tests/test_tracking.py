@@ -76,7 +76,7 @@ def test_a_tampered_click_token_cannot_redirect_elsewhere(sent):
     import base64
 
     token = click_token(sent.pk, "https://shop.example/cart/c1/")
-    value, timestamp, signature = token.rsplit(":", 2)
+    _value, timestamp, signature = token.rsplit(":", 2)
     evil = base64.urlsafe_b64encode(b"https://evil.example/").decode().rstrip("=")
     forged = f"{sent.pk}.{evil}:{timestamp}:{signature}"  # another URL under the old signature
     for bad in (forged, token[:-3] + "abc", "nonsense"):
