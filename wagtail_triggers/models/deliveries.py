@@ -63,6 +63,7 @@ class Delivery(models.Model):
             models.Index(fields=["contact", "sent_at"], name="wt_delivery_contact"),
             models.Index(fields=["scenario", "sent_at"], name="wt_delivery_scenario"),
             models.Index(fields=["scenario", "position", "sent_at"], name="wt_delivery_step"),
+            models.Index(fields=["status", "sent_at"], name="wt_delivery_sent"),
         ]
 
     def __str__(self) -> str:

@@ -65,6 +65,7 @@ class Enrollment(models.Model):
         indexes = [
             models.Index(fields=["state", "next_run_at"], name="wt_enrollment_due"),
             models.Index(fields=["contact", "state"], name="wt_enrollment_contact"),
+            models.Index(fields=["scenario", "started_at"], name="wt_enrollment_started"),
         ]
 
     def __str__(self) -> str:
