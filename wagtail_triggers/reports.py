@@ -59,16 +59,18 @@ class PeriodFilterSet(WagtailFilterSet):
         return queryset
 
 
+RATED = {"opened", "clicked", "converted", "unsubscribed"}
+
+
 class StatColumn(Column):
-    """A metric read from the row's ``stats`` dict; rates shown as percentages."""
+    """A metric from the row's ``stats``; counts with a rate show both ("210 · 51.7%")."""
 
     def get_value(self, instance: Any) -> Any:
         value = instance.stats.get(self.name)
-        if self.name.endswith("_rate"):
-            return "—" if value is None else f"{value:.1%}"
         if self.name == "revenue":
             return f"{value:,.2f} {instance.stats.get('currency', '')}".strip()
-        return value
+        rate = instance.stats.get(f"{self.name}_rate") if self.name in RATED else None
+        return f"{value} · {rate:.1%}" if rate is not None else value
 
 
 class PeriodMixin:
@@ -145,8 +147,8 @@ class ScenarioReportView(BaseTriggerReport):
     @cached_property
     def columns(self) -> list[Column]:
         return [
-            TitleColumn("name", label=_("Scenario"), url_name="wagtail_triggers_reports:scenario"),
-            *[StatColumn(name, label=label) for name, label in METRICS + RATES],
+            TitleColumn("name", label=_("Scenario"), url_name="wagtail_triggers_reports:scenario", width="16%"),
+            *[StatColumn(name, label=label) for name, label in METRICS],
         ]
 
     def get_queryset(self):
@@ -191,8 +193,8 @@ class StepReportView(BaseTriggerReport):
     def columns(self) -> list[Column]:
         return [
             Column("position", label=_("#")),
-            Column("name", label=_("Letter")),
-            *[StatColumn(name, label=label) for name, label in METRICS[1:] + RATES],
+            Column("name", label=_("Letter"), width="20%"),
+            *[StatColumn(name, label=label) for name, label in METRICS[1:]],
         ]
 
     def get_queryset(self):
