@@ -127,3 +127,14 @@ def test_the_queue_task_processes_events(settings):
     record_event("customer_seen", email="a@example.com")
     assert process_pending_events() == 1
     assert Event.objects.get().processed_at is not None
+
+
+def test_letters_are_made_only_in_languages_with_shipped_letters(settings):
+    from django.conf import global_settings
+
+    from wagtail_triggers import conf
+
+    settings.LANGUAGES = global_settings.LANGUAGES  # Django's 90-odd defaults
+    assert conf.supported_languages() == ["en", "ru"]
+    settings.TRIGGERS_LANGUAGES = ["de-at"]
+    assert conf.supported_languages() == ["de"]

@@ -114,3 +114,17 @@ def test_an_unsubscribe_token_is_not_a_preferences_token(letter):
     unsubscribe = _link(letter.alternatives[0][0], "unsubscribe")
     token = unsubscribe.rstrip("/").rsplit("/", 1)[1]
     assert Client().get(f"/triggers/preferences/{token}/").status_code == 400
+
+
+def test_a_staff_block_stops_transactional_letters_too(builtins, clock, events):
+    from wagtail_triggers.consent import suppress
+
+    scenario = builtins["cancelled_order"]
+    scenario.settings = {**scenario.settings, "transactional": True}
+    scenario.save()
+    scenario.set_enabled(True)
+    events.cancel(order_id="o1")
+    clock.tick()
+    suppress(Contact.objects.get(), Suppression.Reason.STAFF)
+    clock.tick(minutes=61)
+    assert mail.outbox == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -149,3 +150,36 @@ def test_a_duplicate_order_event_without_key_counts_once():
     record_event("order_completed", email="a@example.com", data=order_payload("o1"))
     tick()
     assert Contact.objects.get().orders_count == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({**cart_payload(), "id": True}, "id must be a string"),
+        ({**cart_payload(), "lines": [{"name": "x", "quantity": 1, "unit_price": "1e30"}]}, "below 10^15"),
+        ({**cart_payload(), "lines": [{"name": "x", "quantity": 1, "unit_price": True}]}, "not a float or boolean"),
+    ],
+)
+def test_booleans_and_absurd_amounts_are_refused(data, message):
+    with pytest.raises(InvalidEvent, match=re.escape(message)):
+        record_event("cart_updated", email="a@example.com", data=data)
+
+
+@pytest.mark.django_db
+def test_a_failing_scenario_kind_does_not_block_the_queue(builtins):
+    from wagtail_triggers.models import Scenario
+    from wagtail_triggers.scenarios.builtin import ForgottenCart
+
+    Scenario.objects.filter(kind="forgotten_cart").update(enabled=True)
+    original = ForgottenCart.on_event
+    ForgottenCart.on_event = lambda self, *args: 1 / 0  # a site's buggy kind, say
+    try:
+        record_event("cart_updated", email="new@example.com", data=cart_payload())
+        tick()
+    finally:
+        ForgottenCart.on_event = original
+    event = Event.objects.get()
+    assert event.processed_at is not None and "ZeroDivisionError" in event.error
+    record_event("customer_seen", email="other@example.com")
+    assert tick().counts["events"] == 1  # the next events still go through

@@ -103,3 +103,12 @@ def test_hooliganism_wins_over_wakeup_90_for_a_115_day_absence(enable, clock, ev
     for _ in range(10):
         clock.tick(days=1)
     assert {scenario_of(m) for m in mail.outbox} == {"hooliganism"}
+
+
+def test_a_cart_update_counts_as_a_visit_and_stops_a_wakeup_chain(enable, clock, events):
+    enable("wakeup_90")
+    events.seen(at=clock.now - timedelta(days=91))
+    clock.tick()
+    events.cart()
+    clock.tick(days=3)
+    assert [scenario_of(m) for m in mail.outbox] == ["wakeup_90"]

@@ -86,9 +86,9 @@ def _template(**overrides) -> EmailTemplate:
         ({"body": "<mjml><mj-body>{% debug %}</mj-body></mjml>"}, "body", "not available in letters"),
         ({"body": '<mjml><mj-body>{% include "base.html" %}</mj-body></mjml>'}, "body", "not available in letters"),
         (
-            {"body": '<mjml><mj-body><mj-include path="../../../settings.py" /></mj-body></mjml>'},
+            {"body": '<mjml><mj-body>\n<mj-include path="../../../settings.py" /></mj-body></mjml>'},
             "body",
-            "only shipped partials",
+            "only shipped partials. (line 2)",
         ),
         ({"subject": "{{ contact.name|nosuchfilter }}"}, "subject", "Invalid filter"),
         ({"subject": " "}, "subject", "needs a subject"),
@@ -115,6 +115,13 @@ def test_mjml_errors_point_at_the_editors_line_even_after_includes():
 @pytest.mark.django_db
 def test_a_valid_letter_passes_full_clean():
     _template().full_clean()
+
+
+def test_customer_details_sent_with_events_stay_out_of_the_purchase():
+    from wagtail_triggers.context import commerce_context
+
+    purchase = commerce_context({"id": "c", "currency": "EUR", "lines": [], "customer": {"first_name": "A"}})
+    assert "customer" not in purchase
 
 
 def test_letters_see_plain_values_only():

@@ -11,6 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+SHIPPED_LANGUAGES = ("en", "ru")  # languages of the shipped letters' catalogues
+
 DEFAULTS: dict[str, Any] = {
     # Absolute origin used to build links in letters (tracking, unsubscribe, cart).
     "TRIGGERS_BASE_URL": None,
@@ -22,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "TRIGGERS_BRAND_COLOR": "#2f6f4f",
     "TRIGGERS_FROM_EMAIL": None,
     "TRIGGERS_DEFAULT_LANGUAGE": None,
+    "TRIGGERS_LANGUAGES": None,
     "TRIGGERS_COUPON_PROVIDER": "wagtail_triggers.coupons.issue_stored_coupon",
     "TRIGGERS_ENQUEUE_EVENTS": True,
     "TRIGGERS_TICK_BATCH_SIZE": 200,
@@ -60,8 +63,14 @@ def default_language() -> str:
 
 
 def supported_languages() -> list[str]:
+    """Languages letters exist in: ``TRIGGERS_LANGUAGES``, else those of ``LANGUAGES`` that
+    the app ships letters for, plus the default language (never Django's 90-odd defaults)."""
+    chosen = get("TRIGGERS_LANGUAGES")
+    if chosen:
+        return list(dict.fromkeys(code.split("-")[0].lower() for code in chosen))
     codes = [code.split("-")[0].lower() for code, _name in settings.LANGUAGES]
-    return list(dict.fromkeys(codes))
+    shipped = [code for code in codes if code in SHIPPED_LANGUAGES]
+    return list(dict.fromkeys([default_language(), *shipped]))
 
 
 def coupon_provider() -> Any:

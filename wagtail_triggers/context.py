@@ -39,6 +39,7 @@ def commerce_context(data: dict[str, Any] | None) -> dict[str, Any] | None:
     """A validated cart or order (see :mod:`payloads`) with decimals and line totals."""
     if not data:
         return None
+    data = {key: value for key, value in data.items() if key != "customer"}  # contact details live in `contact`
     lines = []
     for line in data.get("lines", []):
         unit = Decimal(line["unit_price"])

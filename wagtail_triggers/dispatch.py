@@ -148,7 +148,7 @@ def deliver(pk: int, now: datetime, connection, report: TickReport) -> None:
     if outcome is SendOutcome.SENT:
         _finish(delivery, Status.SENT, sent_at=now, **common)
         report.add("sent")
-    elif outcome is SendOutcome.RETRY and delivery.attempts < conf.get("TRIGGERS_SEND_RETRIES"):
+    elif outcome is SendOutcome.RETRY and delivery.attempts <= conf.get("TRIGGERS_SEND_RETRIES"):
         backoff = timedelta(minutes=2**delivery.attempts)
         _finish(delivery, Status.QUEUED, not_before=now + backoff, **common)
         report.add("postponed")

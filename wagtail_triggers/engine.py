@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import conf
-from .events import EventKind
+from .events import VISIT_EVENTS, EventKind
 from .models import Contact, Delivery, Enrollment, Event, Scenario, Step
 from .tracking import attribute_order
 
@@ -75,8 +75,7 @@ def _resolve_contact(event: Event) -> Contact:
             contact.user = user
             changed.add("user")
     when = event.occurred_at
-    is_visit = event.kind in (EventKind.CUSTOMER_SEEN, EventKind.CUSTOMER_REGISTERED, EventKind.CART_UPDATED)
-    if is_visit and (contact.last_seen_at is None or when > contact.last_seen_at):
+    if event.kind in VISIT_EVENTS and (contact.last_seen_at is None or when > contact.last_seen_at):
         contact.last_seen_at = when
         changed.add("last_seen_at")
     if event.kind == EventKind.ORDER_COMPLETED:
@@ -178,6 +177,7 @@ def process_pending_events(
             except Exception as exc:  # a poison event must not block the queue forever
                 logger.exception("Processing event %s failed", pk)
                 event.error = f"{type(exc).__name__}: {exc}"[:2000]
+                event.contact = None  # it may have been created in the rolled-back transaction
             event.processed_at = timezone.now()
             event.save(update_fields=["processed_at", "contact", "error"])
             done += 1

@@ -17,6 +17,7 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
 MAX_LINES = 200
+MAX_AMOUNT = Decimal("1e15")
 _url = URLValidator(schemes=["http", "https"])
 
 
@@ -33,7 +34,7 @@ def _text(value: Any, where: str, errors: list[str], *, required: bool, limit: i
         if required:
             errors.append(_("%(field)s is required") % {"field": where})
         return ""
-    if not isinstance(value, str | int):
+    if isinstance(value, bool) or not isinstance(value, str | int):
         errors.append(_("%(field)s must be a string") % {"field": where})
         return ""
     text = str(value).strip()
@@ -48,15 +49,17 @@ def _money(value: Any, where: str, errors: list[str], *, required: bool) -> str 
             errors.append(_("%(field)s is required") % {"field": where})
         return None
     if isinstance(value, float | bool):
-        errors.append(_('%(field)s must be a decimal string such as "19.90", not a float') % {"field": where})
+        errors.append(
+            _('%(field)s must be a decimal string such as "19.90", not a float or boolean') % {"field": where}
+        )
         return None
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         errors.append(_("%(field)s is not a number: %(value)r") % {"field": where, "value": value})
         return None
-    if not amount.is_finite() or amount < 0:
-        errors.append(_("%(field)s must be a non-negative amount") % {"field": where})
+    if not amount.is_finite() or amount < 0 or amount >= MAX_AMOUNT:
+        errors.append(_("%(field)s must be a non-negative amount below 10^15") % {"field": where})
         return None
     return str(amount.quantize(Decimal("0.01")))
 

@@ -94,8 +94,11 @@ class LetterError(ValueError):
         self.field = field
         self.message = message
         self.line = line
-        where = _(" (line %(line)d)") % {"line": line} if line else ""
-        super().__init__(f"{message}{where}")
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        where = _(" (line %(line)d)") % {"line": self.line} if self.line else ""
+        return f"{self.message}{where}"
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ class Contact(models.Model):
         if self.unsubscribed_at and not transactional:
             return True
         now = now or timezone.now()
-        hard = Q(reason__in=[Suppression.Reason.BOUNCED, Suppression.Reason.COMPLAINED])
+        hard = Q(reason__in=[Suppression.Reason.BOUNCED, Suppression.Reason.COMPLAINED, Suppression.Reason.STAFF])
         scope = (
             hard | Q(scenario_id=scenario_id)
             if transactional

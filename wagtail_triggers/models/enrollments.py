@@ -73,7 +73,7 @@ class Enrollment(models.Model):
 
     def finish(self, state: str, reason: str = "", *, now=None) -> None:
         self.state = state
-        self.stop_reason = reason
+        self.stop_reason = reason[:60]
         self.finished_at = now or timezone.now()
         self.next_run_at = None
         self.save(update_fields=["state", "stop_reason", "finished_at", "next_run_at"])

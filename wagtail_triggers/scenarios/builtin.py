@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from ..events import EventKind
+from ..events import ACTIVITY_EVENTS, EventKind
 from .base import ScenarioKind, StepSpec
 from .registry import registry
 
@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..models import Contact, Enrollment, Event, Scenario
 
 DAY = timedelta(days=1)
+# All-letters suppressions without an end (bounces, complaints, staff, unsubscribes).
+PERMANENTLY_OUT = {"scenario__isnull": True, "lifted_at__isnull": True, "until__isnull": True}
 
 
 @registry.register
@@ -186,21 +188,17 @@ class InactivityKind(ScenarioKind):
         return self.days
 
     def goal_q(self, enrollment: Enrollment) -> Q:
-        return Q(
-            kind__in=[
-                EventKind.CUSTOMER_SEEN,
-                EventKind.ORDER_COMPLETED,
-                EventKind.CUSTOMER_REGISTERED,
-            ]
-        )
+        # The same events the engine counts as activity (a cart update is a visit).
+        return Q(kind__in=sorted(ACTIVITY_EVENTS))
 
     def scan(self, scenario: Scenario, now: datetime, limit: int = 1000) -> int:
-        from ..models import Contact, Enrollment
+        from ..models import Contact, Enrollment, Suppression
 
         group = Enrollment.objects.filter(contact=OuterRef("pk"), exclusive_key=self.group)
         due = (
             Contact.objects.filter(last_activity_at__lte=now - timedelta(days=self.days), unsubscribed_at__isnull=True)
             .exclude(Exists(group.filter(state="active")))
+            .exclude(Exists(Suppression.objects.filter(contact=OuterRef("pk"), **PERMANENTLY_OUT)))
             .exclude(Exists(group.filter(anchor_at=OuterRef("last_activity_at"), rank__gte=self.days)))
             .order_by("last_activity_at")[:limit]
         )

@@ -14,3 +14,7 @@ class Command(BaseCommand):
                 f"letters: {result.templates_created}."
             )
         )
+        if result.missing:
+            self.stdout.write(
+                self.style.WARNING("No shipped letter (write it in the admin): " + ", ".join(result.missing))
+            )
