@@ -74,3 +74,6 @@ TRIGGERS_BASE_URL = "https://shop.example"
 TRIGGERS_SHOP_NAME = "Test shop"
 TRIGGERS_ENQUEUE_EVENTS = False
 Q_CLUSTER = {"name": "tests", "orm": "default", "sync": True, "timeout": 60, "retry": 120}
+
+# Adapters (issue 3): the Saleor app; its allow-list is set per test.
+INSTALLED_APPS += ["wagtail_triggers.contrib.saleor"]

@@ -7,3 +7,6 @@ urlpatterns = [
     path("triggers/", include("wagtail_triggers.urls")),
     path("", include(wagtail_urls)),
 ]
+
+# Adapters (issue 3): the Saleor app's manifest, register and webhook endpoints.
+urlpatterns.insert(0, path("saleor/", include("wagtail_triggers.contrib.saleor.urls")))

@@ -13,8 +13,9 @@ from . import conf
 from .queries import PERMISSIONS, QUERIES
 
 
-def absolute(request: HttpRequest | None, path: str) -> str:
-    origin = conf.get("TRIGGERS_SALEOR_APP_URL")
+def absolute(request: HttpRequest | None, path: str, origin: str | None = None) -> str:
+    """``path`` on the app's public origin: ``origin``, else the setting, else the request's."""
+    origin = origin or conf.get("TRIGGERS_SALEOR_APP_URL")
     if origin:
         return origin.rstrip("/") + path
     if request is None:

@@ -80,16 +80,31 @@ def _text(value: Any) -> str:
     return str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
 
 
+MAX_AMOUNT = Decimal(10) ** 15
+
+
 def _amount(value: Any) -> Any:
-    """Money amounts (parsed from JSON as Decimal) as decimal strings; anything else as is."""
-    if isinstance(value, Decimal | int) and not isinstance(value, bool):
-        return str(value)
-    return value
+    """Money amounts (parsed from JSON as Decimal) as decimal strings; anything else as is,
+    for ``record_event`` to refuse with a message. Absurd magnitudes are malformed."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        return value
+    try:
+        amount = Decimal(str(value).strip())
+    except ArithmeticError:
+        return value
+    if amount.is_finite() and abs(amount) >= MAX_AMOUNT:
+        raise MalformedPayload(f"amount {str(value)[:20]} is out of range")
+    return str(value).strip()
 
 
 def _absolute(url: Any) -> str:
     url = _text(url)
     return url if url.startswith(("http://", "https://")) else ""
+
+
+def _image(value: Any) -> str:
+    """An ``Image { url }`` as an absolute URL, or "" (a missing or relative image drops, not fails)."""
+    return _absolute(value.get("url")) if isinstance(value, dict) else ""
 
 
 def _fill(template: str | None, **values: Any) -> str:
@@ -139,10 +154,11 @@ def _key(*parts: Any) -> str:
 # -- checkouts ----------------------------------------------------------------------------------
 
 
-def checkout_lines(lines: Any) -> list[dict[str, Any]]:
+def checkout_lines(lines: Any) -> tuple[list[dict[str, Any]], str]:
+    """The lines in our shape, and the currency of their prices."""
     if not isinstance(lines, list):
         raise MalformedPayload("checkout.lines must be a list")
-    result = []
+    result, currency = [], ""
     for index, raw in enumerate(lines):
         line = _object(raw, f"checkout.lines[{index}]")
         variant = _object(line.get("variant"), f"checkout.lines[{index}].variant", required=False)
@@ -150,6 +166,7 @@ def checkout_lines(lines: Any) -> list[dict[str, Any]]:
         price = _object(line.get("undiscountedUnitPrice"), f"checkout.lines[{index}].undiscountedUnitPrice")
         name = _text(product.get("name")) or _text(variant.get("name"))
         variant_name = _text(variant.get("name"))
+        currency = currency or _text(price.get("currency"))
         result.append(
             {
                 "product_id": _text(variant.get("sku")) or _text(variant.get("id")),
@@ -157,11 +174,11 @@ def checkout_lines(lines: Any) -> list[dict[str, Any]]:
                 "variant": variant_name if variant_name and variant_name != name else "",
                 "quantity": line.get("quantity"),
                 "unit_price": _amount(price.get("amount")),
-                "image_url": _absolute((product.get("thumbnail") or {}).get("url")),
+                "image_url": _image(product.get("thumbnail")),
                 "url": _fill(conf.get("TRIGGERS_SALEOR_PRODUCT_URL"), slug=product.get("slug")),
             }
         )
-    return result
+    return result, currency
 
 
 def plan_checkout(install: Any, event: str, payload: dict[str, Any], body: bytes) -> Plan:
@@ -175,12 +192,9 @@ def plan_checkout(install: Any, event: str, payload: dict[str, Any], body: bytes
     email = _text(checkout.get("email")) or _text(user.get("email"))
     if not email:
         return Plan(ignored="the checkout has no email yet")
-    lines = checkout_lines(checkout.get("lines") or [])
+    lines, line_currency = checkout_lines(checkout.get("lines") or [])
     channel = _object(checkout.get("channel"), "checkout.channel", required=False)
-    currency = _text(channel.get("currencyCode"))
-    if not currency:
-        prices = [(line or {}).get("undiscountedUnitPrice") or {} for line in checkout.get("lines") or []]
-        currency = next((_text(p.get("currency")) for p in prices if isinstance(p, dict) and p.get("currency")), "")
+    currency = _text(channel.get("currencyCode")) or line_currency
     cart = {
         "id": checkout_id,
         "url": _fill(
@@ -215,7 +229,7 @@ def order_data(order: dict[str, Any]) -> dict[str, Any]:
     lines = order.get("lines") or []
     if not isinstance(lines, list):
         raise MalformedPayload("order.lines must be a list")
-    result = []
+    result, line_currency = [], ""
     for index, raw in enumerate(lines):
         line = _object(raw, f"order.lines[{index}]")
         price = _object(
@@ -224,6 +238,7 @@ def order_data(order: dict[str, Any]) -> dict[str, Any]:
         )
         variant = _object(line.get("variant"), f"order.lines[{index}].variant", required=False)
         product = _object(variant.get("product"), f"order.lines[{index}].variant.product", required=False)
+        line_currency = line_currency or _text(price.get("currency"))
         result.append(
             {
                 "product_id": _text(line.get("productSku")) or _text(line.get("productVariantId")),
@@ -231,14 +246,13 @@ def order_data(order: dict[str, Any]) -> dict[str, Any]:
                 "variant": _text(line.get("variantName")),
                 "quantity": line.get("quantity"),
                 "unit_price": _amount(price.get("amount")),
-                "image_url": _absolute((line.get("thumbnail") or {}).get("url")),
+                "image_url": _image(line.get("thumbnail")),
                 "url": _fill(conf.get("TRIGGERS_SALEOR_PRODUCT_URL"), slug=product.get("slug")),
             }
         )
-    total = _object(_object(order.get("total"), "order.total", required=False).get("gross"), "", required=False)
-    currency = _text(total.get("currency")) or next(
-        (_text(((raw or {}).get("unitPrice") or {}).get("gross", {}).get("currency")) for raw in lines), ""
-    )
+    total = _object(order.get("total"), "order.total", required=False)
+    total = _object(total.get("gross"), "order.total.gross", required=False)
+    currency = _text(total.get("currency")) or line_currency
     order_id = _text(order.get("id"))
     return {
         "id": order_id,

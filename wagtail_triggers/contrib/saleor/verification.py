@@ -27,8 +27,7 @@ try:
     from jwt import api_jws
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImproperlyConfigured(
-        "wagtail_triggers.contrib.saleor verifies webhook signatures with PyJWT: "
-        "pip install 'wagtail-triggers[saleor]'"
+        "wagtail_triggers.contrib.saleor verifies webhook signatures with PyJWT: pip install 'wagtail-triggers[saleor]'"
     ) from exc
 
 from . import conf, remote

@@ -62,7 +62,10 @@ class Command(BaseCommand):
                 if options["path"]:
                     raise CommandError("the users source takes no file")
                 source = UserSource(include_inactive=options["include_inactive"])
-            checkpoint = Checkpoint(options["checkpoint"] or default_checkpoint(source))
+        except ImportFailed as exc:
+            raise CommandError(str(exc)) from exc
+        checkpoint = Checkpoint(options["checkpoint"] or default_checkpoint(source))
+        try:
             report = run_import(
                 source,
                 batch_size=options["batch_size"],
@@ -72,7 +75,7 @@ class Command(BaseCommand):
                 show_progress=options["progress"],
             )
         except (ImportFailed, OSError, UnicodeDecodeError) as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(f"{exc} (progress so far is saved in {checkpoint.path})") from exc
         except KeyboardInterrupt:
             raise CommandError(
                 f"Interrupted. Progress is saved in {checkpoint.path}: run the same command again to resume."

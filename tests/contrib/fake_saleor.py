@@ -1,0 +1,114 @@
+"""A Saleor on loopback for the adapter's tests: its JWKS, its ``{ app { id } }``, its signatures.
+
+Signatures are made the way Saleor makes them (``saleor/core/jwt_manager.py``,
+``JWTManager.jws_encode``): PyJWT's ``api_jws.encode`` with ``is_payload_detached=True`` and
+``headers={"kid": ...}``, which yields the ``{"alg": "RS256", "b64": false, "crit": ["b64"]}``
+header and a ``<header>..<signature>`` token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections import Counter
+from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt import api_jws
+from jwt.algorithms import RSAAlgorithm
+
+APP_ID = "QXBwOjQy"  # base64("App:42"), the shape of Saleor's global ids
+TOKEN = "saleor-issued-app-token"
+
+
+@cache
+def private_key(name: str) -> rsa.RSAPrivateKey:
+    """RSA keys are slow to make: one per name for the whole test run."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def public_jwk(name: str, kid: str) -> dict:
+    jwk = json.loads(RSAAlgorithm.to_jwk(private_key(name).public_key()))
+    jwk.update({"use": "sig", "kid": kid})
+    return jwk
+
+
+class FakeSaleor:
+    """Serves ``/.well-known/jwks.json`` and ``/graphql/`` on 127.0.0.1, counting requests."""
+
+    def __init__(self) -> None:
+        self.keys = {"1": "saleor-key-1"}  # kid → key name: what the JWKS publishes
+        self.hits: Counter = Counter()
+        self.tokens = {TOKEN: APP_ID}
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def origin(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.origin + "/graphql/"
+
+    def start(self) -> FakeSaleor:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def jwks(self) -> dict:
+        return {"keys": [public_jwk(name, kid) for kid, name in self.keys.items()]}
+
+    def sign(self, body: bytes, kid: str = "1", key: str | None = None) -> str:
+        """The ``Saleor-Signature`` Saleor would send for ``body``."""
+        return api_jws.encode(
+            body,
+            key=private_key(key or self.keys.get(kid, "saleor-key-1")),
+            algorithm="RS256",
+            headers={"kid": kid},
+            is_payload_detached=True,
+        )
+
+    @staticmethod
+    def sign_hmac(body: bytes, secret: str) -> str:
+        return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+    def _handler(self):
+        saleor = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def _json(self, status: int, data: dict) -> None:
+                raw = json.dumps(data).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def do_GET(self):
+                saleor.hits[self.path] += 1
+                if self.path == "/.well-known/jwks.json":
+                    return self._json(200, saleor.jwks())
+                return self._json(404, {"error": "not found"})
+
+            def do_POST(self):
+                saleor.hits[self.path] += 1
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path != "/graphql/":
+                    return self._json(404, {"error": "not found"})
+                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                app_id = saleor.tokens.get(token)
+                return self._json(200, {"data": {"app": {"id": app_id} if app_id else None}})
+
+        return Handler

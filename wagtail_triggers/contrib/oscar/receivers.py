@@ -1,0 +1,236 @@
+"""django-oscar signals → events. Every receiver logs and swallows its own errors: a letter is
+never worth a failed "add to basket" or a failed checkout.
+
+* Basket lines saved or deleted (``post_save``/``post_delete`` of ``basket.Line``, which covers
+  additions, quantity edits, removals and the merge at login) → ``cart_updated`` for baskets
+  with an owner. Oscar's own ``basket_addition`` is only sent by the add view; it is used for
+  guests, whose email Oscar keeps in the checkout session once they give it.
+* ``order_placed`` → ``order_completed``, with the order's basket as ``cart_id``.
+* ``order_status_changed`` → the kind ``TRIGGERS_OSCAR_ORDER_STATUS_MAP`` names for the new
+  status (default ``{"Cancelled": "order_cancelled"}``); statuses are project-defined strings.
+* ``user_registered`` → ``customer_registered``; ``user_logged_in`` → ``customer_seen``
+  (throttled, see :mod:`wagtail_triggers.activity`) unless ``TRIGGERS_OSCAR_RECORD_LOGINS`` is off.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+from django.urls import NoReverseMatch, reverse
+from oscar.apps.basket.signals import basket_addition
+from oscar.apps.customer.signals import user_registered
+from oscar.apps.order.signals import order_placed, order_status_changed
+from oscar.core.loading import get_model
+
+from wagtail_triggers import activity
+from wagtail_triggers import conf as triggers_conf
+from wagtail_triggers.events import EventKind, record_event
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_STATUS_MAP = {"Cancelled": EventKind.ORDER_CANCELLED}
+ORDER_KINDS = {EventKind.ORDER_COMPLETED, EventKind.ORDER_CANCELLED}
+UID = "wagtail_triggers.contrib.oscar"
+
+
+# -- settings -----------------------------------------------------------------------------------
+
+
+def status_map() -> dict[str, str]:
+    mapping = getattr(settings, "TRIGGERS_OSCAR_ORDER_STATUS_MAP", DEFAULT_STATUS_MAP)
+    return {status: kind for status, kind in mapping.items() if kind in ORDER_KINDS}
+
+
+def _absolute(url: str) -> str:
+    if not url or url.startswith(("http://", "https://")):
+        return url
+    base = triggers_conf.base_url()
+    return base + url if base and url.startswith("/") else ""
+
+
+def basket_url(basket: Any) -> str:
+    template = getattr(settings, "TRIGGERS_OSCAR_BASKET_URL", None)
+    if template:
+        return _absolute(template.format(id=basket.pk))
+    try:
+        return _absolute(reverse("basket:summary"))
+    except NoReverseMatch:
+        return ""
+
+
+def order_url(order: Any) -> str:
+    template = getattr(settings, "TRIGGERS_OSCAR_ORDER_URL", None)
+    return _absolute(template.format(number=order.number, id=order.pk)) if template else ""
+
+
+# -- payloads -----------------------------------------------------------------------------------
+
+
+def _money(value: Any) -> str | None:
+    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def _image_url(product: Any) -> str:
+    image = product.primary_image() if product is not None else None
+    if image is None or (isinstance(image, dict) and image.get("is_missing")):
+        return ""
+    try:
+        return _absolute(image.original.url)
+    except (AttributeError, ValueError):
+        return ""
+
+
+def _product_url(product: Any) -> str:
+    try:
+        return _absolute(product.get_absolute_url()) if product is not None else ""
+    except NoReverseMatch:
+        return ""
+
+
+def cart_data(basket: Any) -> dict[str, Any]:
+    """A basket in the cart shape of ``docs/events.md``; its id is the basket's primary key."""
+    lines = list(basket.lines.select_related("product").order_by("pk"))
+    currency = next((line.price_currency for line in lines if line.price_currency), None)
+    return {
+        "id": str(basket.pk),
+        "url": basket_url(basket),
+        "currency": currency or getattr(settings, "OSCAR_DEFAULT_CURRENCY", "GBP"),
+        "lines": [
+            {
+                "product_id": str(line.product_id or ""),
+                "name": line.product.get_title() if line.product else str(line),
+                "quantity": line.quantity,
+                "unit_price": _money(line.price_incl_tax if line.price_incl_tax is not None else line.price_excl_tax),
+                "image_url": _image_url(line.product),
+                "url": _product_url(line.product),
+            }
+            for line in lines
+        ],
+    }
+
+
+def order_data(order: Any) -> dict[str, Any]:
+    lines = list(order.lines.select_related("product").order_by("pk"))
+    return {
+        "id": str(order.number),
+        "number": str(order.number),
+        "cart_id": str(order.basket_id or ""),
+        "url": order_url(order),
+        "currency": order.currency,
+        "total": _money(order.total_incl_tax),
+        "lines": [
+            {
+                "product_id": str(line.product_id or line.partner_sku or ""),
+                "name": line.title,
+                "quantity": line.quantity,
+                "unit_price": _money(
+                    line.unit_price_incl_tax if line.unit_price_incl_tax is not None else line.unit_price_excl_tax
+                ),
+                "image_url": _image_url(line.product),
+                "url": _product_url(line.product),
+            }
+            for line in lines
+        ],
+    }
+
+
+def _customer(user: Any) -> dict[str, str] | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    details = {"first_name": user.first_name or "", "last_name": user.last_name or ""}
+    return {k: v for k, v in details.items() if v} or None
+
+
+# -- receivers ----------------------------------------------------------------------------------
+
+
+def _safely(what: str, record, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return record(*args, **kwargs)
+    except Exception:
+        logger.exception("wagtail-triggers could not record %s", what)
+        return None
+
+
+def record_basket(basket: Any, email: str) -> Any:
+    user = basket.owner if basket.owner_id else None
+    return record_event(
+        EventKind.CART_UPDATED,
+        email=email,
+        data=cart_data(basket),
+        customer_id=basket.owner_id,
+        customer=_customer(user),
+    )
+
+
+def on_line_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return
+    basket = getattr(instance, "basket", None)
+    owner = basket.owner if basket is not None and basket.owner_id else None
+    if owner is None or not owner.email or basket.status not in (basket.OPEN, basket.SAVED):
+        return  # guests: see on_basket_addition; frozen or submitted baskets: the order speaks
+    _safely("a basket change", record_basket, basket, owner.email)
+
+
+def on_basket_addition(sender: Any, product: Any, user: Any, request: Any = None, **kwargs: Any) -> None:
+    basket = getattr(request, "basket", None)
+    if basket is None or basket.owner_id or not basket.pk:
+        return  # owners' baskets are reported by the line receivers
+    checkout = (getattr(request, "session", None) or {}).get("checkout_data") or {}
+    email = (checkout.get("guest") or {}).get("email")
+    if email:
+        _safely("a guest's basket addition", record_basket, basket, email)
+
+
+def on_order_placed(sender: Any, order: Any, user: Any = None, **kwargs: Any) -> None:
+    _safely("a placed order", record_order, order, EventKind.ORDER_COMPLETED)
+
+
+def on_order_status_changed(sender: Any, order: Any, old_status: str, new_status: str, **kwargs: Any) -> None:
+    kind = status_map().get(new_status)
+    if kind:
+        _safely(f"an order status change to {new_status!r}", record_order, order, kind)
+
+
+def record_order(order: Any, kind: str) -> Any:
+    if not order.email:
+        return None
+    return record_event(
+        kind,
+        email=order.email,
+        data=order_data(order),
+        customer_id=order.user_id,
+        customer=_customer(order.user),
+        key=f"oscar:{kind}:{order.number}",  # a retried signal, or a status map naming the same kind
+    )
+
+
+def on_user_registered(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:
+    if user is None or not user.email:
+        return
+    _safely(
+        "a registration",
+        record_event,
+        EventKind.CUSTOMER_REGISTERED,
+        email=user.email,
+        customer_id=user.pk,
+        customer=_customer(user),
+        key=f"oscar:customer_registered:{user.pk}",
+    )
+
+
+def connect() -> None:
+    line = get_model("basket", "Line")
+    post_save.connect(on_line_changed, sender=line, dispatch_uid=f"{UID}.line_saved")
+    post_delete.connect(on_line_changed, sender=line, dispatch_uid=f"{UID}.line_deleted")
+    basket_addition.connect(on_basket_addition, dispatch_uid=f"{UID}.basket_addition")
+    order_placed.connect(on_order_placed, dispatch_uid=f"{UID}.order_placed")
+    order_status_changed.connect(on_order_status_changed, dispatch_uid=f"{UID}.order_status_changed")
+    user_registered.connect(on_user_registered, dispatch_uid=f"{UID}.user_registered")
+    if getattr(settings, "TRIGGERS_OSCAR_RECORD_LOGINS", True):
+        activity.connect()
