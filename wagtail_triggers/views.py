@@ -35,16 +35,14 @@ def _invalid(request: HttpRequest, error: Exception) -> HttpResponse:
     return _page(request, "link_invalid", {"expired": expired}, status=410 if expired else 400)
 
 
-def _contact_from(purpose: str, token: str) -> tuple[Contact, dict]:
+def _read(purpose: str, token: str) -> tuple[Contact, Scenario | None, int | None]:
+    """(contact, scenario the link is scoped to, delivery it came from) or BadSignature."""
     payload = read_contact_token(purpose, token)
-    try:
-        return Contact.objects.get(pk=payload["c"]), payload
-    except Contact.DoesNotExist:
-        raise signing.BadSignature("unknown contact") from None
-
-
-def _scenario(payload: dict) -> Scenario | None:
-    return Scenario.objects.filter(pk=payload["s"]).first() if payload.get("s") else None
+    contact = Contact.objects.filter(pk=payload["c"]).first()
+    if contact is None:
+        raise signing.BadSignature("unknown contact")
+    scenario = Scenario.objects.filter(pk=payload["s"]).first() if payload.get("s") else None
+    return contact, scenario, payload.get("d")
 
 
 @csrf_exempt  # RFC 8058 one-click POSTs come from mail providers, without cookies or a CSRF token
@@ -53,16 +51,15 @@ def _scenario(payload: dict) -> Scenario | None:
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a page with a button (link scanners fetch URLs); POST unsubscribes."""
     try:
-        contact, payload = _contact_from(UNSUBSCRIBE, token)
+        contact, scenario, delivery_id = _read(UNSUBSCRIBE, token)
     except signing.BadSignature as error:
         return _invalid(request, error)
-    scenario = _scenario(payload)
     context = {"contact": contact, "scenario": scenario}
     if request.method == "POST":
         if scenario is not None:
-            consent.unsubscribe_from_scenario(contact, scenario, delivery_id=payload.get("d"))
+            consent.unsubscribe_from_scenario(contact, scenario, delivery_id=delivery_id)
         else:
-            consent.unsubscribe_contact(contact, delivery_id=payload.get("d"))
+            consent.unsubscribe_contact(contact, delivery_id=delivery_id)
         return _page(request, "unsubscribe_done", context)
     return _page(request, "unsubscribe", context)
 
@@ -87,18 +84,17 @@ class PreferencesForm(forms.Form):
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
     """Unsubscribe from one scenario or all, pause for 30 days, or resubscribe."""
     try:
-        contact, payload = _contact_from(PREFERENCES, token)
+        contact, scenario, delivery_id = _read(PREFERENCES, token)
     except signing.BadSignature as error:
         return _invalid(request, error)
-    scenario = _scenario(payload)
     form = PreferencesForm(request.POST or None, scenario=scenario)
     done = None
     if request.method == "POST" and form.is_valid():
         done = form.cleaned_data["choice"]
         if done == "scenario":
-            consent.unsubscribe_from_scenario(contact, scenario, delivery_id=payload.get("d"))
+            consent.unsubscribe_from_scenario(contact, scenario, delivery_id=delivery_id)
         elif done == "all":
-            consent.unsubscribe_contact(contact, delivery_id=payload.get("d"))
+            consent.unsubscribe_contact(contact, delivery_id=delivery_id)
         elif done == "pause":
             consent.pause(contact, days=30)
         else:
