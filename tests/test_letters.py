@@ -164,3 +164,20 @@ def test_compiled_once_per_source_then_only_rendered():
     assert first is second and compile_letter.cache_info().hits == 1
     html = render_letter(first, sample_context(source.key, "en"), "en").html
     assert "Stoneware mug" in html and "style=" in html  # CSS already inlined at compile time
+
+
+def test_misspelled_closing_tags_and_windows_line_endings():
+    source = shipped_source("forgotten_cart/reminder")
+    with pytest.raises(LetterError, match="mj-colum"):
+        validate_letter(
+            source.subject,
+            source.preheader,
+            source.body.replace("</mj-column>", "</mj-colum>", 1),
+            sample_context(source.key, "en"),
+            "en",
+        )
+    crlf = source.body.replace("\n", "\r\n")
+    assert (
+        "Stoneware mug"
+        in validate_letter(source.subject, source.preheader, crlf, sample_context(source.key, "en"), "en").html
+    )

@@ -44,7 +44,7 @@ _CONSTRUCT = re.compile(
 _TOKEN = re.compile(r"zqtt(\d+)ttqz")
 _BLOCK_TRANSLATE = re.compile(r"\{%\s*blocktrans(?:late)?\b")
 _CONSTANT_TRANSLATE = re.compile(r"""\{%\s*(?:translate|trans)\s+(["'])((?:(?!\1).)*)\1\s*%\}""", re.S)
-_MJ_TAG = re.compile(r"<\s*(mj-[a-z0-9-]+)", re.I)
+_MJ_TAG = re.compile(r"<\s*/?\s*(mj-[a-z0-9-]+)", re.I)
 KNOWN_MJ_TAGS = frozenset(
     [
         "mj-accordion",
@@ -324,6 +324,7 @@ def _compile_html_and_text(body: str, language: str) -> tuple[str, str]:
 @lru_cache(maxsize=256)
 def compile_letter(subject: str, preheader: str, body: str, language: str) -> CompiledLetter:
     """Compile a letter once per language; cached by its source, so once per published revision."""
+    subject, preheader, body = (text.replace("\r\n", "\n").replace("\r", "\n") for text in (subject, preheader, body))
     _parse(subject, "subject")  # report errors with the editor's line numbers
     _parse(preheader, "preheader")
     _parse(body, "body")

@@ -1,34 +1,246 @@
-"""Admin viewsets (module-level instances; ``wagtail_hooks`` only registers them)."""
+"""Admin viewsets: module-level instances; ``wagtail_hooks`` only registers them.
+
+The "Trigger emails" menu groups three screens:
+
+- **Scenarios** — every chain with its letters and delays, state, last week's counts and an
+  on/off switch per row; the edit screen holds the settings in plain terms and the chain.
+- **Letters** — the MJML letters, Wagtail snippets with drafts, revisions, locking and a live
+  preview; a code editor with the variable reference beside it, "Send a test" and "Reset".
+- **Contacts** — a customer's letters, chains, events and consent, with staff actions.
+
+Other apps may add items to the menu with the ``register_trigger_emails_menu_item`` hook.
+"""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.admin.ui.tables import LiveStatusTagColumn, UpdatedAtColumn
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.chooser import ChooserViewSet
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import EmailTemplate
+from .admin import views
+from .admin.forms import EmailTemplateForm, ScenarioCreateForm, ScenarioForm
+from .admin.panels import LetterBodyPanel, LetterUsePanel, ScenarioSummaryPanel, StepsPanel
+from .admin.permissions import can_see_contacts
+from .admin.widgets import MJMLEditor, VariableInput
+from .models import Contact, EmailTemplate, Scenario
+
+MENU_HOOK = "register_trigger_emails_menu_item"
+
+
+class ScenarioViewSet(ModelViewSet):
+    model = Scenario
+    icon = "resubmit"
+    menu_label = _("Scenarios")
+    url_prefix = "trigger-emails/scenarios"
+    url_namespace = "wagtail_triggers_scenarios"
+    index_view_class = views.ScenarioIndexView
+    edit_view_class = views.ScenarioEditView
+    add_view_class = views.ScenarioCreateView
+    copy_view_enabled = False
+    add_to_reference_index = False
+    list_per_page = 50
+    search_fields = ["name", "description", "kind"]
+
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(
+                [
+                    ScenarioSummaryPanel(heading=_("What it does")),
+                    StepsPanel(heading=_("Chain of letters")),
+                ],
+                heading=_("Chain"),
+            ),
+            ObjectList(
+                [
+                    MultiFieldPanel(
+                        [
+                            FieldPanel("previous_orders"),
+                            FieldPanel("min_total"),
+                            FieldPanel("exclude_staff"),
+                            FieldPanel("first_order_only"),
+                        ],
+                        heading=_("Who gets it"),
+                    ),
+                    MultiFieldPanel(
+                        [
+                            FieldRowPanel([FieldPanel("send_from"), FieldPanel("send_until")]),
+                            FieldPanel("transactional"),
+                            FieldPanel("track_opens"),
+                            FieldPanel("track_clicks"),
+                        ],
+                        heading=_("When and how"),
+                    ),
+                    MultiFieldPanel(
+                        [FieldRowPanel([FieldPanel("from_name"), FieldPanel("from_email")])],
+                        heading=_("Sender"),
+                        help_text=_("Empty: the shop's name and address from the site settings."),
+                    ),
+                    MultiFieldPanel(
+                        [FieldPanel("test_mode"), FieldPanel("test_addresses")],
+                        heading=_("Test mode"),
+                        help_text=_(
+                            "While test mode is on, the chain runs as usual but letters go only to "
+                            "the test addresses; everybody else's letters are skipped."
+                        ),
+                    ),
+                ],
+                heading=_("Settings"),
+            ),
+            ObjectList([FieldPanel("name"), FieldPanel("description")], heading=_("Name")),
+        ],
+        base_form_class=ScenarioForm,
+    )
+    create_handler = ObjectList(
+        [FieldPanel("kind"), FieldPanel("name"), FieldPanel("description")], base_form_class=ScenarioCreateForm
+    )
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(**{"delete_url_name": None, **kwargs})
+
+    def get_add_view_kwargs(self, **kwargs):
+        handler = self.create_handler.bind_to_model(self.model)
+        return super().get_add_view_kwargs(panel=handler, form_class=handler.get_form_class(), **kwargs)
+
+    def get_urlpatterns(self):
+        patterns = [p for p in super().get_urlpatterns() if p.name != "delete"]
+        enable = views.ScenarioSwitchView.as_view(turn_on=True)
+        disable = views.ScenarioSwitchView.as_view(turn_on=False)
+        return [
+            *patterns,
+            path("enable/<int:pk>/", enable, name="enable"),
+            path("disable/<int:pk>/", disable, name="disable"),
+        ]
+
+    def get_permissions_to_register(self):
+        return super().get_permissions_to_register() | self._all_permissions()
+
+    def _all_permissions(self):
+        from django.contrib.auth.models import Permission
+        from django.contrib.contenttypes.models import ContentType
+
+        return Permission.objects.filter(content_type=ContentType.objects.get_for_model(self.model))
 
 
 class EmailTemplateViewSet(SnippetViewSet):
     model = EmailTemplate
     icon = "mail"
     menu_label = _("Letters")
-    list_display = ["name", "key", "language", "subject"]
-    list_filter = ["language"]
+    menu_item_is_registered = True  # in the "Trigger emails" menu, not under "Snippets"
+    edit_view_class = views.LetterEditView
+    add_view_class = views.LetterCreateView
+    copy_view_enabled = False
+    list_display = ["name", "key", "language", LiveStatusTagColumn(), UpdatedAtColumn()]
+    list_filter = ["language", "live"]
+    list_per_page = 50
     search_fields = ["name", "subject", "key"]
-    panels = [
-        MultiFieldPanel(
-            [
-                FieldPanel("name"),
-                FieldPanel("key", read_only=True),
-                FieldPanel("language", read_only=True),
-            ],
-            heading=_("Letter"),
-        ),
-        FieldPanel("subject"),
-        FieldPanel("preheader"),
-        FieldPanel("body"),
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel(
+                [FieldPanel("name"), FieldRowPanel([FieldPanel("key"), FieldPanel("language")]), LetterUsePanel()],
+                heading=_("Letter"),
+            ),
+            FieldPanel("subject", widget=VariableInput(attrs={"class": "w-triggers-mono"})),
+            FieldPanel("preheader", widget=VariableInput(attrs={"class": "w-triggers-mono"})),
+            LetterBodyPanel("body", widget=MJMLEditor, heading=_("MJML body")),
+            FieldPanel("preview_contact", heading=_("Preview as")),
+        ],
+        base_form_class=EmailTemplateForm,
+    )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("send-test/<int:pk>/", views.SendTestView.as_view(), name="send_test"),
+            path("reset/<int:pk>/", views.ResetToDefaultView.as_view(), name="reset"),
+        ]
+
+
+class ContactViewSet(ModelViewSet):
+    """Contacts come from the shop's events: listed and inspected here, never created."""
+
+    model = Contact
+    icon = "group"
+    menu_label = _("Contacts")
+    url_prefix = "trigger-emails/contacts"
+    url_namespace = "wagtail_triggers_contacts"
+    index_view_class = views.ContactIndexView
+    inspect_view_class = views.ContactDetailView
+    history_view_class = views.ContactHistoryView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    add_to_reference_index = False
+    list_display = [
+        "email",
+        "display_name",
+        "language",
+        "orders_count",
+        "last_activity_at",
+        views.ConsentColumn("consent", label=_("Consent")),
     ]
+    list_filter = ["language"]
+    search_fields = ["email", "first_name", "last_name", "customer_id"]
+    list_per_page = 50
+    form_fields = ["first_name", "last_name"]  # unused: there is no add or edit view
+
+    def get_common_view_kwargs(self, **kwargs):
+        none = {"add_url_name": None, "edit_url_name": None, "delete_url_name": None, "usage_url_name": None}
+        return super().get_common_view_kwargs(**{**none, **kwargs})
+
+    def get_urlpatterns(self):
+        kept = {"index", "index_results", "inspect", "history", "history_results"}
+        return [
+            *[p for p in super().get_urlpatterns() if p.name in kept],
+            path("unsubscribe/<int:pk>/", views.UnsubscribeContactView.as_view(), name="unsubscribe"),
+            path(
+                "remove/<int:pk>/<int:enrollment_pk>/",
+                views.RemoveFromChainView.as_view(),
+                name="remove_from_chain",
+            ),
+        ]
 
 
+class ContactChooserViewSet(ChooserViewSet):
+    model = Contact
+    icon = "user"
+    choose_one_text = _("Choose a customer")
+    choose_another_text = _("Choose another customer")
+    choose_view_class = views.ContactChooseView
+    choose_results_view_class = views.ContactChooseResultsView
+    register_widget = False
+    url_prefix = "trigger-emails/choose-contact"
+
+    def get_urlpatterns(self):
+        return [self._guarded(p) for p in super().get_urlpatterns()]
+
+    @staticmethod
+    def _guarded(pattern):
+        """Contacts are personal data: only people who may see contacts may choose one."""
+        view = pattern.callback
+
+        def guarded(request, *args, **kwargs):
+            if not can_see_contacts(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        pattern.callback = guarded
+        return pattern
+
+
+scenario_viewset = ScenarioViewSet("wagtail_triggers_scenarios")
 email_template_viewset = EmailTemplateViewSet()
+contact_viewset = ContactViewSet("wagtail_triggers_contacts")
+contact_chooser_viewset = ContactChooserViewSet("wagtail_triggers_contact_chooser")
+
+
+class TriggerEmailsMenu(ViewSetGroup):
+    menu_label = _("Trigger emails")
+    menu_icon = "mail"
+    menu_order = 210
+    submenu_hook = MENU_HOOK
+    items = (scenario_viewset, email_template_viewset, contact_viewset)

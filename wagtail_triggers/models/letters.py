@@ -80,6 +80,8 @@ class EmailTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
         super().clean()
         from ..rendering import LetterError
 
+        # Browsers post textareas with CRLF line ends; MJML and the line numbers want LF.
+        self.body = (self.body or "").replace("\r\n", "\n").replace("\r", "\n")
         self.letter_error = None
         try:
             self.render_sample()

@@ -1,0 +1,191 @@
+"""A shop owner and an editor in a real browser, from switching a chain on to a test letter.
+
+One walkthrough, in the order people do it: switch the forgotten-cart chain on, break the
+reminder letter's MJML and see the error at its line, fix it, preview it on a phone, publish
+it, send a test to a loopback SMTP server and read it there; then a real customer goes through
+the chain, staff look them up, and the owner narrows the audience. Screenshots of the key screens go to
+test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.conftest import cart_payload
+from tests.smtp_server import smtp_server
+from wagtail_triggers.engine import tick
+from wagtail_triggers.events import record_event
+from wagtail_triggers.models import Delivery, EmailTemplate, Enrollment, Scenario
+from wagtail_triggers.provisioning import setup_builtins
+
+pytestmark = pytest.mark.browser
+
+
+def wait_for(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def owner(django_user_model, transactional_db):
+    setup_builtins()
+    return django_user_model.objects.create_superuser("owner", "owner@example.com", "a-long-password")
+
+
+@pytest.fixture
+def smtp(settings):
+    with smtp_server() as (inbox, port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = port
+        settings.EMAIL_USE_TLS = False
+        yield inbox
+
+
+def login(page, base_url):
+    page.goto(base_url + reverse("wagtailadmin_login"))
+    page.fill("#id_username", "owner")
+    page.fill("#id_password", "a-long-password")
+    page.click("button[type=submit]")
+    page.wait_for_url(base_url + reverse("wagtailadmin_home"))
+
+
+def codemirror(page, script, arg=None):
+    return page.evaluate(f"(arg) => {{ const cm = document.querySelector('#id_body').codemirror; {script} }}", arg)
+
+
+def test_owner_and_editor_walkthrough(live_server, page, shot, owner, smtp):
+    from playwright.sync_api import expect
+
+    base = live_server.url
+    scenario = Scenario.objects.get(kind="forgotten_cart")
+    letter = EmailTemplate.objects.get(key="forgotten_cart/reminder", language="en")
+    login(page, base)
+
+    # 1. The owner switches the forgotten-cart chain on from the listing.
+    page.goto(base + reverse("wagtail_triggers_scenarios:index"))
+    expect(page.get_by_role("link", name="Forgotten cart")).to_be_visible()
+    shot(page, "01-scenarios-off")
+    page.locator(f'[data-triggers-switch="{scenario.pk}"] .switch__toggle').click()
+    expect(page.get_by_text("'Forgotten cart' is on.")).to_be_visible()
+    scenario.refresh_from_db()
+    assert scenario.enabled and scenario.enabled_at is not None
+    shot(page, "02-scenario-switched-on")
+
+    # 2. The editor opens the reminder and breaks its MJML.
+    edit_url = base + reverse("wagtailsnippets_wagtail_triggers_emailtemplate:edit", args=[letter.pk])
+    page.goto(edit_url)
+    page.wait_for_function("document.querySelector('#id_body').codemirror")
+    original = codemirror(page, "return cm.getValue();")
+    assert '{% translate "Back to my cart" %}' in original
+    broken = original.replace("<mj-button ", "<mj-buton ", 1)
+    error_line = next(n for n, line in enumerate(broken.splitlines(), start=1) if "<mj-buton" in line)
+    codemirror(page, "cm.setValue(arg);", broken)
+    page.locator("footer button.action-save:not([name])").click()
+    body_panel = page.locator("#panel-body-content")
+    expect(body_panel).to_contain_text("Unknown MJML tag <mj-buton>")
+    expect(body_panel).to_contain_text(f"(line {error_line})")
+    page.wait_for_function("document.querySelector('#id_body').codemirror")
+    highlighted = codemirror(
+        page,
+        "const lines = []; cm.eachLine(h => { if ((h.bgClass || '').includes('w-triggers-error-line')) lines.push(cm.getLineNumber(h) + 1); }); return lines;",
+    )
+    assert highlighted == [error_line]
+    page.locator(".w-triggers-error-line").first.scroll_into_view_if_needed()
+    shot(page, "03-letter-mjml-error")
+    letter.refresh_from_db()
+    assert letter.body == original and "<mj-buton" not in letter.latest_revision.content["body"]
+
+    # 3. The editor fixes it, adds the customer's name to the subject, previews it on a phone.
+    fixed = original.replace('{% translate "Back to my cart" %}', "Back to my basket")
+    codemirror(page, "cm.setValue(arg);", fixed)
+    subject = page.locator("#id_subject")
+    subject.click()
+    subject.press("End")
+    subject.type(", ")
+    page.select_option('select[data-triggers-insert-into="id_subject"]', "{{ contact.first_name }}")
+    expect(subject).to_have_value('{% translate "You left something in your cart" %}, {{ contact.first_name }}')
+    page.locator('[data-side-panel-toggle="preview"]').click()
+    mobile = page.locator("label.w-preview__size-button", has=page.locator('input[value="mobile"]'))
+    mobile.click()
+    expect(mobile.locator("input")).to_be_checked()
+    preview = page.frame_locator("#w-preview-iframe")
+    expect(preview.get_by_text("Back to my basket")).to_be_visible(timeout=15_000)
+    expect(preview.get_by_text("Stoneware mug").first).to_be_visible()
+    width = page.locator("#w-preview-iframe").evaluate("el => el.getBoundingClientRect().width")
+    assert width < 500
+    shot(page, "04-letter-preview-mobile")
+
+    # 4. Publishing makes the fixed letter live.
+    page.locator("footer .w-dropdown__toggle").click()
+    page.locator('footer button[name="action-publish"]').click()
+    expect(page.get_by_text("published")).to_be_visible()
+    letter.refresh_from_db()
+    assert letter.live and "Back to my basket" in letter.body
+    assert letter.subject.endswith("{{ contact.first_name }}")
+
+    # 5. "Send a test" to the editor and a colleague: it arrives, marked, and counts nowhere.
+    page.goto(edit_url)
+    page.get_by_role("button", name="Actions", exact=True).click()
+    page.get_by_role("link", name="Send a test").click()
+    page.fill("#id_addresses", "colleague@example.com")
+    shot(page, "05-send-test")
+    page.get_by_role("button", name="Send the test").click()
+    expect(page.get_by_text("Test letter sent to owner@example.com, colleague@example.com")).to_be_visible()
+    assert wait_for(lambda: len(smtp.messages) == 2)
+    recipients = sorted(message["To"] for message in smtp.messages)
+    assert recipients == ["colleague@example.com", "owner@example.com"]
+    test_letter = smtp.messages[0]
+    assert test_letter["Subject"] == "[TEST] You left something in your cart, Anna"
+    assert test_letter["X-Triggers-Test"] == "1"
+    html = test_letter.get_body(("html",)).get_content()
+    assert "Back to my basket" in html and "Stoneware mug" in html
+    assert not Delivery.objects.exists()
+
+    # 6. A real customer leaves a cart; the chain sends the new reminder; the test is not counted.
+    now = timezone.now()
+    record_event("cart_updated", email="anna@example.com", data=cart_payload("c-42"), occurred_at=now)
+    tick(now)
+    tick(now + timedelta(hours=2))
+    assert wait_for(lambda: len(smtp.messages) == 3)
+    real = smtp.messages[2]
+    assert real["To"] == "anna@example.com" and "X-Triggers-Test" not in real
+    page.goto(base + reverse("wagtail_triggers_scenarios:index"))
+    row = page.locator("tr", has=page.get_by_role("link", name="Forgotten cart"))
+    expect(row).to_contain_text("1 enrolled")
+    expect(row).to_contain_text("1 sent")
+    shot(page, "06-scenarios-with-counts")
+
+    # 7. Staff look the customer up and take them out of the chain.
+    enrollment = Enrollment.objects.get(contact__email="anna@example.com")
+    page.goto(base + reverse("wagtail_triggers_contacts:index"))
+    page.get_by_role("link", name="anna@example.com").click()
+    expect(page.get_by_text("Forgotten cart").first).to_be_visible()
+    shot(page, "07-contact")
+    page.get_by_role("button", name="Remove from this chain").click()
+    expect(page.get_by_text("was removed from 'Forgotten cart'")).to_be_visible()
+    enrollment.refresh_from_db()
+    assert enrollment.state == Enrollment.State.STOPPED
+
+    # 8. The scenario's settings in plain terms.
+    page.goto(base + reverse("wagtail_triggers_scenarios:edit", args=[scenario.pk]))
+    page.get_by_role("tab", name="Settings").click()
+    expect(page.get_by_text("Who gets it").first).to_be_visible()
+    page.select_option("#id_previous_orders", "without")
+    page.select_option("#id_send_from", "9")
+    page.select_option("#id_send_until", "20")
+    shot(page, "08-scenario-settings")
+    page.locator("footer button[type=submit]").first.click()
+    expect(page.get_by_text("'Forgotten cart' updated.")).to_be_visible()
+    scenario.refresh_from_db()
+    assert scenario.settings["previous_orders"] == "without" and scenario.settings["send_window"] == [9, 20]
+    assert scenario.steps.count() == 3  # the untouched "add a letter" row added nothing

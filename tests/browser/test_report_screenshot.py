@@ -1,0 +1,73 @@
+"""The trigger-email report in a real browser, filled with generated history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from wagtail_triggers.models import Contact, Conversion, Delivery, Enrollment, Scenario
+from wagtail_triggers.provisioning import setup_builtins
+
+from .test_admin_walkthrough import login
+
+
+@pytest.fixture
+def history(transactional_db, django_user_model):
+    """Thirty days of letters for three scenarios: sent, opened, clicked, some converted."""
+    django_user_model.objects.create_superuser("owner", "owner@example.com", "a-long-password")
+    setup_builtins()
+    now = timezone.now()
+    for kind, per_day in (("forgotten_cart", 12), ("order_followup", 7), ("wakeup_90", 4)):
+        scenario = Scenario.objects.get(kind=kind)
+        scenario.set_enabled(True, now=now - timedelta(days=40))
+        for day in range(30):
+            for n in range(per_day + day % 5):
+                contact = Contact.objects.create(email=f"{kind}-{day}-{n}@example.com")
+                sent_at = now - timedelta(days=day, hours=n % 12)
+                enrollment = Enrollment.objects.create(
+                    scenario=scenario, contact=contact, subject_id=f"s{day}-{n}", state="completed", started_at=sent_at
+                )
+                delivery = Delivery.objects.create(
+                    enrollment=enrollment,
+                    position=1 + n % 3,
+                    scenario=scenario,
+                    contact=contact,
+                    status=Delivery.Status.SENT,
+                    due_at=sent_at,
+                    not_before=sent_at,
+                    sent_at=sent_at,
+                    opened_at=sent_at if n % 2 == 0 else None,
+                    clicked_at=sent_at if n % 4 == 0 else None,
+                    unsubscribed_at=sent_at if n == 7 else None,
+                )
+                if n % 8 == 0:
+                    Conversion.objects.create(
+                        delivery=delivery,
+                        scenario=scenario,
+                        contact=contact,
+                        order_id=f"o-{delivery.pk}",
+                        revenue=Decimal("48.90"),
+                        currency="EUR",
+                        occurred_at=sent_at + timedelta(hours=2),
+                        attributed_by="click",
+                    )
+
+
+def test_report_with_generated_history(live_server, page, shot, history):
+    login(page, live_server.url)
+    page.goto(live_server.url + reverse("wagtail_triggers_reports:scenarios"))
+    page.get_by_role("heading", name="Letters per day").wait_for()
+    table = page.locator("table.listing").last
+    assert "Forgotten cart" in table.inner_text()
+    assert page.locator("svg.triggers-report__chart g").count() >= 30
+    shot(page, "report-scenarios", full_page=True)
+    page.get_by_role("link", name="Forgotten cart").first.click()
+    page.get_by_role("heading", name="Funnel of the chain").wait_for()
+    shot(page, "report-forgotten-cart", full_page=True)
+    page.goto(live_server.url + reverse("wagtailadmin_home"))
+    page.get_by_text("Trigger emails, last 7 days").wait_for()
+    shot(page, "dashboard-panel", full_page=True)

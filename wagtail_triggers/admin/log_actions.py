@@ -1,0 +1,76 @@
+"""How the app's actions read in Wagtail's audit log (registered by ``wagtail_hooks``).
+
+Publishing, editing, locking and reverting letters are Wagtail's own actions
+(``wagtail.publish`` and so on); these are the ones only this app performs.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.log_actions import LogFormatter
+
+
+class SwitchedOn(LogFormatter):
+    label = gettext_lazy("Switch scenario on")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        if data.get("since"):
+            return _("Switched on, including events since %(since)s (%(count)s chains started)") % {
+                "since": data["since"][:16].replace("T", " "),
+                "count": data.get("started", 0),
+            }
+        return _("Switched on")
+
+
+class SwitchedOff(LogFormatter):
+    label = gettext_lazy("Switch scenario off")
+
+    def format_message(self, log_entry):
+        return _("Switched off; %(count)s chains in progress stopped") % {
+            "count": (log_entry.data or {}).get("stopped", 0)
+        }
+
+
+class TestSent(LogFormatter):
+    label = gettext_lazy("Send a test letter")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        message = _("Test letter sent to %(to)s") % {"to": ", ".join(data.get("to", []))}
+        if data.get("contact"):
+            message += " " + _("(filled in as %(email)s)") % {"email": data["contact"]}
+        return message
+
+
+class ResetLetter(LogFormatter):
+    label = gettext_lazy("Reset letter to default")
+    message = gettext_lazy("Reset to the shipped default")
+
+
+class Unsubscribed(LogFormatter):
+    label = gettext_lazy("Unsubscribe contact")
+    message = gettext_lazy("Unsubscribed from all trigger letters by staff")
+
+
+class RemovedFromChain(LogFormatter):
+    label = gettext_lazy("Remove contact from a chain")
+
+    def format_message(self, log_entry):
+        return _("Removed from the chain '%(scenario)s'") % {"scenario": (log_entry.data or {}).get("scenario", "")}
+
+
+ACTIONS = {
+    "wagtail_triggers.enable": SwitchedOn,
+    "wagtail_triggers.disable": SwitchedOff,
+    "wagtail_triggers.send_test": TestSent,
+    "wagtail_triggers.reset": ResetLetter,
+    "wagtail_triggers.unsubscribe": Unsubscribed,
+    "wagtail_triggers.remove_from_chain": RemovedFromChain,
+}
+
+
+def register_log_actions(actions) -> None:
+    for action, formatter in ACTIONS.items():
+        actions.register_action(action)(formatter)

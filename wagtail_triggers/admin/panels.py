@@ -1,0 +1,111 @@
+"""Panels of the scenario and letter edit screens."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from wagtail.admin.panels import FieldPanel, Panel
+
+from .. import conf
+from ..models import EmailTemplate, Scenario, Step
+from ..scenarios.registry import UnknownKind
+
+
+class LetterBodyPanel(FieldPanel):
+    """The MJML code editor with the reference of the letter's variables beside it."""
+
+    class BoundPanel(FieldPanel.BoundPanel):
+        template_name = "wagtail_triggers/admin/panels/letter_body.html"
+
+        def get_context_data(self, parent_context=None):
+            from .variables import partials, variable_groups
+
+            context = super().get_context_data(parent_context)
+            instance = self.form.instance if self.form is not None else self.instance
+            key = instance.key or (self.form.initial.get("key", "") if self.form is not None else "")
+            context["groups"] = variable_groups(key, instance.language or conf.default_language())
+            context["partials"] = partials()
+            return context
+
+
+class LetterUsePanel(Panel):
+    """Where the letter is sent from, and the same letter in the other languages."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "wagtail_triggers/admin/panels/letter_use.html"
+
+        def is_shown(self):
+            return bool(self.instance and self.instance.pk)
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            letter = self.instance
+            steps = (
+                Step.objects.filter(template_key=letter.key).select_related("scenario").order_by("scenario", "position")
+            )
+            siblings = {row.language: row for row in EmailTemplate.objects.filter(key=letter.key)}
+            edit = "wagtailsnippets_wagtail_triggers_emailtemplate:edit"
+            languages = []
+            for code in conf.supported_languages():
+                row = siblings.get(code)
+                if row is not None:
+                    url = reverse(edit, args=[row.pk])
+                else:
+                    url = reverse("wagtailsnippets_wagtail_triggers_emailtemplate:add") + (
+                        f"?key={letter.key}&language={code}&from={letter.pk}"
+                    )
+                languages.append(
+                    {"code": code, "row": row, "url": url, "current": row is not None and row.pk == letter.pk}
+                )
+            context.update(
+                steps=[
+                    {"step": step, "url": reverse("wagtail_triggers_scenarios:edit", args=[step.scenario_id])}
+                    for step in steps
+                ],
+                languages=languages,
+                default_language=conf.default_language(),
+            )
+            return context
+
+
+class StepsPanel(Panel):
+    """The chain: one row per letter, with its delay, on/off switch and coupon."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "wagtail_triggers/admin/panels/steps.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            formset = self.form.steps
+            letters = {}
+            for row in EmailTemplate.objects.filter(key__in=[f.instance.template_key for f in formset.forms]):
+                letters.setdefault(row.key, []).append(row)
+            rows = []
+            for form in formset.forms:
+                rows.append({"form": form, "letters": letters.get(form.instance.template_key, [])})
+            context.update(formset=formset, rows=rows)
+            return context
+
+
+class ScenarioSummaryPanel(Panel):
+    """What the scenario does and when it stops, in plain words, and whether it is on."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "wagtail_triggers/admin/panels/scenario_summary.html"
+
+        def get_context_data(self, parent_context=None):
+            from .permissions import can_enable
+
+            context = super().get_context_data(parent_context)
+            scenario: Scenario = self.instance
+            try:
+                kind = scenario.kind_class
+            except UnknownKind:
+                kind = None
+            context.update(
+                scenario=scenario,
+                kind=kind,
+                can_enable=bool(self.request and can_enable(self.request.user)),
+                enable_url=reverse("wagtail_triggers_scenarios:enable", args=[scenario.pk]),
+                disable_url=reverse("wagtail_triggers_scenarios:disable", args=[scenario.pk]),
+            )
+            return context
