@@ -13,6 +13,15 @@ from wagtail_triggers.consent import pause, resubscribe, unsubscribe_contact
 from wagtail_triggers.models import Contact, Suppression
 
 
+def transactional_cancelled_order(builtins):
+    """The cancelled-order chain, marked transactional by the owner and switched on."""
+    scenario = builtins["cancelled_order"]
+    scenario.settings = {**scenario.settings, "transactional": True}
+    scenario.save()
+    scenario.set_enabled(True)
+    return scenario
+
+
 def _link(html: str, name: str) -> str:
     return re.search(rf'href="https://shop\.example(/triggers/{name}/[^"]+)"', html).group(1)
 
@@ -70,10 +79,7 @@ def test_resubscribe_lifts_unsubscribes_but_history_stays(letter, clock, events)
 
 
 def test_a_transactional_letter_still_reaches_a_marketing_unsubscriber(builtins, clock, events):
-    scenario = builtins["cancelled_order"]
-    scenario.settings = {**scenario.settings, "transactional": True}
-    scenario.save()
-    scenario.set_enabled(True)
+    scenario = transactional_cancelled_order(builtins)
     events.seen()
     clock.tick()
     unsubscribe_contact(Contact.objects.get())
@@ -90,10 +96,7 @@ def test_a_transactional_letter_still_reaches_a_marketing_unsubscriber(builtins,
 def test_a_bounce_stops_even_transactional_letters(builtins, clock, events):
     from wagtail_triggers.consent import suppress
 
-    scenario = builtins["cancelled_order"]
-    scenario.settings = {**scenario.settings, "transactional": True}
-    scenario.save()
-    scenario.set_enabled(True)
+    transactional_cancelled_order(builtins)
     events.cancel(order_id="o1")
     clock.tick()
     suppress(Contact.objects.get(), Suppression.Reason.BOUNCED)
@@ -119,10 +122,7 @@ def test_an_unsubscribe_token_is_not_a_preferences_token(letter):
 def test_a_staff_block_stops_transactional_letters_too(builtins, clock, events):
     from wagtail_triggers.consent import suppress
 
-    scenario = builtins["cancelled_order"]
-    scenario.settings = {**scenario.settings, "transactional": True}
-    scenario.save()
-    scenario.set_enabled(True)
+    transactional_cancelled_order(builtins)
     events.cancel(order_id="o1")
     clock.tick()
     suppress(Contact.objects.get(), Suppression.Reason.STAFF)
