@@ -35,18 +35,33 @@ def ensure_scenario(kind: ScenarioKind, result: SetupResult) -> Scenario:
     )
     result.scenarios_created += created
     if created:
-        for position, spec in enumerate(kind.default_steps, start=1):
-            Step.objects.create(
-                scenario=scenario,
-                position=position,
-                name=str(spec.name),
-                template_key=spec.key,
-                delay=spec.delay,
-                coupon_percent=spec.coupon_percent,
-                coupon_valid_days=spec.coupon_valid_days,
-            )
-            result.steps_created += 1
+        create_steps(scenario, kind, result)
     return scenario
+
+
+def create_steps(scenario: Scenario, kind: ScenarioKind, result: SetupResult) -> None:
+    """Give a new scenario its kind's default chain."""
+    for position, spec in enumerate(kind.default_steps, start=1):
+        Step.objects.create(
+            scenario=scenario,
+            position=position,
+            name=str(spec.name),
+            template_key=spec.key,
+            delay=spec.delay,
+            coupon_percent=spec.coupon_percent,
+            coupon_valid_days=spec.coupon_valid_days,
+        )
+        result.steps_created += 1
+
+
+def ensure_letters(kind: ScenarioKind, result: SetupResult) -> None:
+    """Database copies of the kind's shipped letters in every language (missing files noted)."""
+    for spec in kind.default_steps:
+        for language in conf.supported_languages():
+            try:
+                ensure_template(spec.key, language, f"{kind.name}: {spec.name}", result)
+            except LookupError:
+                result.missing.append(f"{spec.key} [{language}]")  # a site's kind: editors write it
 
 
 def ensure_template(key: str, language: str, name: str, result: SetupResult) -> EmailTemplate:
@@ -87,15 +102,9 @@ def reset_to_default(template: EmailTemplate, user=None) -> EmailTemplate:
 def setup_builtins() -> SetupResult:
     """Idempotent: creates what is missing, leaves existing scenarios and letters alone."""
     result = SetupResult()
-    languages = conf.supported_languages()
     for kind in registry:
         if not kind.default_steps:
             continue
         ensure_scenario(kind, result)
-        for spec in kind.default_steps:
-            for language in languages:
-                try:
-                    ensure_template(spec.key, language, f"{kind.name}: {spec.name}", result)
-                except LookupError:
-                    result.missing.append(f"{spec.key} [{language}]")  # a site's kind: editors write it
+        ensure_letters(kind, result)
     return result

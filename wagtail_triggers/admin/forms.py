@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from contextlib import suppress
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -324,7 +323,7 @@ class ScenarioCreateForm(WagtailAdminModelForm):
         self.fields["kind"].widget = forms.RadioSelect(choices=self.fields["kind"].choices)
 
     def save(self, commit=True):
-        from ..provisioning import SetupResult, ensure_template
+        from ..provisioning import SetupResult, create_steps, ensure_letters
 
         scenario = self.instance
         kind = registry.get(self.cleaned_data["kind"])
@@ -336,20 +335,8 @@ class ScenarioCreateForm(WagtailAdminModelForm):
         scenario = super().save(commit=commit)
         if commit:
             result = SetupResult()
-            for position, spec in enumerate(kind.default_steps, start=1):
-                Step.objects.create(
-                    scenario=scenario,
-                    position=position,
-                    name=str(spec.name),
-                    template_key=spec.key,
-                    delay=spec.delay,
-                    coupon_percent=spec.coupon_percent,
-                    coupon_valid_days=spec.coupon_valid_days,
-                )
-                for language in conf.supported_languages():
-                    # A site's own kind may ship no letters: its editors write them.
-                    with suppress(LookupError):
-                        ensure_template(spec.key, language, f"{kind.name}: {spec.name}", result)
+            create_steps(scenario, kind, result)
+            ensure_letters(kind, result)
         return scenario
 
 
