@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "TRIGGERS_BOT_CLICK_SECONDS": 5,
     "TRIGGERS_ATTRIBUTION_WINDOW": timedelta(days=5),
     "TRIGGERS_ATTRIBUTION": "click",
+    # Hostile input (intake and endpoints): hosts that links taken from event data may lead
+    # to. None: the hosts of TRIGGERS_BASE_URL, TRIGGERS_SHOP_URL and the Wagtail Sites.
+    "TRIGGERS_ALLOWED_LINK_HOSTS": None,
 }
 
 
