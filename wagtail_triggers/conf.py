@@ -31,6 +31,11 @@ DEFAULTS: dict[str, Any] = {
     "TRIGGERS_MAX_LETTERS_PER_DAY": 3,
     "TRIGGERS_SEND_RETRIES": 5,
     "TRIGGERS_SEND_LEASE": timedelta(minutes=10),
+    # Send reliability (issue 8): the tick's time budget (None: 45 s, at most 3/4 of the
+    # django-q2 timeout) and the bounded SMTP reconnects after a dropped connection.
+    "TRIGGERS_TICK_TIME_BUDGET": None,
+    "TRIGGERS_SMTP_RECONNECT_TRIES": 3,
+    "TRIGGERS_SMTP_RECONNECT_BACKOFF": timedelta(seconds=1),
     # Tracking and attribution.
     "TRIGGERS_LINK_MAX_AGE": timedelta(days=365),
     "TRIGGERS_UNSUBSCRIBE_MAX_AGE": timedelta(days=3 * 365),

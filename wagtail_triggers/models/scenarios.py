@@ -45,6 +45,10 @@ class Scenario(models.Model):
     test_addresses = models.TextField(_("test addresses"), blank=True, help_text=_("One per line."))
     priority = models.PositiveSmallIntegerField(_("priority"), default=100)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Set by the engine when this scenario could not run (e.g. its kind is not registered any
+    # more); the other scenarios go on, and the admin listing shows the message.
+    last_error = models.TextField(_("last error"), blank=True, editable=False)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True, editable=False)
 
     objects = ScenarioQuerySet.as_manager()
 
@@ -62,6 +66,24 @@ class Scenario(models.Model):
         from ..scenarios.registry import registry
 
         return registry.get(self.kind)
+
+    @property
+    def kind_is_registered(self) -> bool:
+        from ..scenarios.registry import registry
+
+        return self.kind in registry
+
+    def mark_error(self, message: str, *, now=None) -> None:
+        """Record why this scenario could not run (shown in the admin); the engine goes on."""
+        now = now or timezone.now()
+        self.last_error, self.last_error_at = message[:2000], now
+        Scenario.objects.filter(pk=self.pk).update(last_error=self.last_error, last_error_at=now)
+
+    def clear_error(self) -> None:
+        """The scenario ran cleanly again: drop the mark (one UPDATE, only when there is one)."""
+        if self.last_error:
+            self.last_error, self.last_error_at = "", None
+            Scenario.objects.filter(pk=self.pk).update(last_error="", last_error_at=None)
 
     def option(self, name: str) -> Any:
         """A kind-specific setting, falling back to the kind's default."""
