@@ -1,9 +1,32 @@
-"""Placeholder kept in the chain: data rights (erasure hashes, retention)."""
+"""Data rights: hashes of forgotten addresses; coupons outlive the contact they were issued to."""
 
-from django.db import migrations
+import django.db.models.deletion
+import django.utils.timezone
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("wagtail_triggers", "0006_editor_safety")]
 
-    operations = []
+    operations = [
+        migrations.CreateModel(
+            name="ErasedAddress",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("digest", models.CharField(max_length=64, unique=True, verbose_name="address hash")),
+                ("erased_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="erased")),
+            ],
+            options={"verbose_name": "erased address", "verbose_name_plural": "erased addresses"},
+        ),
+        migrations.AlterField(
+            model_name="issuedcoupon",
+            name="contact",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="coupons",
+                to="wagtail_triggers.contact",
+            ),
+        ),
+    ]

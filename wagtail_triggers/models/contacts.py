@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
@@ -52,6 +56,24 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.email
 
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        """Deleting a contact forgets them (see :func:`wagtail_triggers.privacy.forget_contact`).
+
+        A plain delete used to drop the unsubscribe with the row, and the next cart mailed the
+        person again; forgetting keeps a keyed hash of the address so that cannot happen.
+        """
+        from ..privacy import PLACEHOLDER_EMAIL, forget_contact
+
+        if self.email == PLACEHOLDER_EMAIL:
+            return super().delete(*args, **kwargs)
+        forget_contact(self.email)
+        return 1, {self._meta.label: 1}
+
+    @property
+    def consent_state(self) -> str:
+        """One word for listings and the CSV export."""
+        return str(_("Unsubscribed") if self.unsubscribed_at else _("Subscribed"))
+
     @property
     def display_name(self) -> str:
         full = f"{self.first_name} {self.last_name}".strip()
@@ -76,6 +98,8 @@ class Contact(models.Model):
         """
         if self.unsubscribed_at and not transactional:
             return True
+        if self.is_erased:
+            return True
         now = now or timezone.now()
         hard = Q(reason__in=[Suppression.Reason.BOUNCED, Suppression.Reason.COMPLAINED, Suppression.Reason.STAFF])
         scope = (
@@ -87,6 +111,17 @@ class Contact(models.Model):
         if not pauses:
             current &= ~Q(reason=Suppression.Reason.PAUSED)
         return self.suppressions.filter(scope & current).exists()
+
+    @cached_property
+    def is_erased(self) -> bool:
+        """Was this address forgotten (or is this the anonymous placeholder)?
+
+        Checked before every letter, so a contact re-created from an import or a late event
+        for a forgotten person is never mailed, transactional letters included.
+        """
+        from ..privacy import PLACEHOLDER_EMAIL, is_erased
+
+        return self.email == PLACEHOLDER_EMAIL or is_erased(self.email)
 
     def paused_until(self, now) -> datetime | None:
         """The end of the current pause, if the contact paused marketing letters."""
@@ -130,3 +165,32 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact} – {self.get_reason_display()}"
+
+
+class ErasedAddress(models.Model):
+    """A forgotten person's address, kept only as a keyed hash so they are never mailed again.
+
+    ``digest`` is HMAC-SHA256 of the normalised address under a key derived from
+    ``SECRET_KEY`` (see :mod:`wagtail_triggers.privacy`): it cannot be read back into the
+    address, only matched against an address that comes in again.
+    """
+
+    digest = models.CharField(_("address hash"), max_length=64, unique=True)
+    erased_at = models.DateTimeField(_("erased"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("erased address")
+        verbose_name_plural = _("erased addresses")
+
+    def __str__(self) -> str:
+        return self.digest[:12]
+
+
+@receiver(pre_delete, sender=Contact, dispatch_uid="wagtail_triggers.keep_erased_hash")
+def _keep_hash_of_deleted(sender: type[Contact], instance: Contact, **kwargs: Any) -> None:
+    """Bulk deletes (``Contact.objects.filter(...).delete()``) skip ``Contact.delete``: keep the
+    address's hash anyway, so no deleted contact is mailed again by their next event."""
+    from ..privacy import PLACEHOLDER_EMAIL, address_digests
+
+    if instance.email and instance.email != PLACEHOLDER_EMAIL:
+        ErasedAddress.objects.get_or_create(digest=address_digests(instance.email)[0])

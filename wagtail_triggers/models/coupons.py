@@ -15,7 +15,10 @@ class IssuedCoupon(models.Model):
     """
 
     code = models.CharField(_("code"), max_length=64, unique=True)
-    contact = models.ForeignKey("wagtail_triggers.Contact", on_delete=models.CASCADE, related_name="coupons")
+    # Empty once the person was forgotten: the code stays valid at checkout, unlinked from anyone.
+    contact = models.ForeignKey(
+        "wagtail_triggers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="coupons"
+    )
     percent = models.PositiveSmallIntegerField(_("discount, %"))
     expires_at = models.DateTimeField(_("expires"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
