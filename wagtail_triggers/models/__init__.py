@@ -1,6 +1,6 @@
 """Models, one module per concept of the data flow (see DESIGN.md)."""
 
-from .contacts import Contact, Suppression
+from .contacts import Contact, ErasedAddress, Suppression
 from .coupons import IssuedCoupon
 from .deliveries import Conversion, Delivery, TrackingEvent
 from .enrollments import Enrollment
@@ -14,6 +14,7 @@ __all__ = [
     "Delivery",
     "EmailTemplate",
     "Enrollment",
+    "ErasedAddress",
     "Event",
     "IssuedCoupon",
     "Scenario",
