@@ -42,6 +42,11 @@ DEFAULTS: dict[str, Any] = {
     "TRIGGERS_BOT_CLICK_SECONDS": 5,
     "TRIGGERS_ATTRIBUTION_WINDOW": timedelta(days=5),
     "TRIGGERS_ATTRIBUTION": "click",
+    # Data rights (issue 8): how long personal data is kept (a timedelta, days, or None:
+    # forever); the daily purge deletes events and tracking rows, anonymises deliveries.
+    "TRIGGERS_RETAIN_EVENTS": timedelta(days=365),
+    "TRIGGERS_RETAIN_DELIVERIES": timedelta(days=2 * 365),
+    "TRIGGERS_RETAIN_TRACKING": timedelta(days=365),
     # Hostile input (intake and endpoints): hosts that links taken from event data may lead
     # to. None: the hosts of TRIGGERS_BASE_URL, TRIGGERS_SHOP_URL and the Wagtail Sites.
     "TRIGGERS_ALLOWED_LINK_HOSTS": None,

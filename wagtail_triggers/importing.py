@@ -35,6 +35,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from .events import InvalidEvent, normalize_email
 from .models import Contact
+from .privacy import erased_among
 
 DEFAULT_BATCH_SIZE = 500
 
@@ -107,6 +108,9 @@ def upsert_contacts(rows: Iterable[ContactRow], report: ImportReport) -> None:
                 if not getattr(row, name):
                     setattr(row, name, getattr(earlier, name))
         merged[email] = row
+    for email in erased_among(merged):  # data rights: a forgotten person is not imported again
+        report.skip("a forgotten address (data rights) was not imported")
+        del merged[email]
     if not merged:
         return
     existing = {c.email: c for c in Contact.objects.select_for_update().filter(email__in=list(merged))}

@@ -44,3 +44,8 @@ def register_schedule(**kwargs: Any) -> None:
             "repeats": -1,
         },
     )
+    # Data rights: the daily retention purge (wagtail_triggers.retention).
+    Schedule.objects.update_or_create(
+        name="wagtail_triggers.purge",
+        defaults={"func": "wagtail_triggers.retention.purge_task", "schedule_type": Schedule.DAILY, "repeats": -1},
+    )

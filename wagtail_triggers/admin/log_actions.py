@@ -61,7 +61,19 @@ class RemovedFromChain(LogFormatter):
         return _("Removed from the chain '%(scenario)s'") % {"scenario": (log_entry.data or {}).get("scenario", "")}
 
 
+class ExportedData(LogFormatter):  # data rights
+    label = gettext_lazy("Export a contact's data")
+    message = gettext_lazy("Exported everything stored about this contact (JSON)")
+
+
+class Forgot(LogFormatter):  # data rights: logged on the anonymous placeholder, names nobody
+    label = gettext_lazy("Forget a person")
+    message = gettext_lazy("Forgot a person: their data was erased, their address kept only as a hash")
+
+
 ACTIONS = {
+    "wagtail_triggers.export": ExportedData,
+    "wagtail_triggers.forget": Forgot,
     "wagtail_triggers.enable": SwitchedOn,
     "wagtail_triggers.disable": SwitchedOff,
     "wagtail_triggers.send_test": TestSent,
