@@ -121,6 +121,12 @@ def record_event(
         occurred_at=occurred_at,
         key=key,
     )
+    from .privacy import is_erased  # data rights: a forgotten person is not stored again
+
+    if is_erased(address):
+        logger.info("A %s event for a forgotten address was ignored (not stored).", kind)
+        event.error = "ignored: the address was forgotten"
+        return event  # unsaved (pk None): nothing is stored, nobody is mailed
     try:
         with transaction.atomic():
             event.save(force_insert=True)
