@@ -9,6 +9,14 @@ class Migration(migrations.Migration):
     dependencies = [("wagtail_triggers", "0006_editor_safety")]
 
     operations = [
+        migrations.AlterModelOptions(
+            name="contact",
+            options={
+                "permissions": [("forget_contact", "Can forget a person (erase their data)")],
+                "verbose_name": "contact",
+                "verbose_name_plural": "contacts",
+            },
+        ),
         migrations.CreateModel(
             name="ErasedAddress",
             fields=[

@@ -52,6 +52,7 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         indexes = [models.Index(fields=["last_activity_at"], name="wt_contact_activity")]
+        permissions = [("forget_contact", _("Can forget a person (erase their data)"))]
 
     def __str__(self) -> str:
         return self.email
