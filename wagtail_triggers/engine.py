@@ -20,6 +20,7 @@ from django.utils import timezone
 from . import conf
 from .events import VISIT_EVENTS, EventKind
 from .models import Contact, Delivery, Enrollment, Event, Scenario, Step
+from .payloads import CUSTOMER_FIELDS
 from .tracking import attribute_order
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,10 @@ def _resolve_contact(event: Event) -> Contact:
     )
     changed: set[str] = set()
     details = event.data.get("customer") or {}
-    for name, value in details.items():
+    for name, value in details.items() if isinstance(details, dict) else ():
+        # Only the documented details, never email, user, counters or ids (intake checks too).
+        if name not in CUSTOMER_FIELDS or not isinstance(value, str) or len(value) > CUSTOMER_FIELDS[name]:
+            continue
         if value and getattr(contact, name) != value:
             setattr(contact, name, value)
             changed.add(name)

@@ -14,10 +14,19 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from . import conf
-from .payloads import InvalidPayload, normalize_cart, normalize_customer, normalize_order
+from .payloads import (
+    InvalidPayload,
+    normalize_cart,
+    normalize_customer,
+    normalize_free_data,
+    normalize_order,
+    normalize_text,
+    text_problem,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +42,7 @@ class EventKind(models.TextChoices):
 ORDER_KINDS = {EventKind.ORDER_COMPLETED, EventKind.ORDER_CANCELLED}
 VISIT_EVENTS = {EventKind.CUSTOMER_SEEN, EventKind.CUSTOMER_REGISTERED, EventKind.CART_UPDATED}
 ACTIVITY_EVENTS = VISIT_EVENTS | {EventKind.ORDER_COMPLETED}  # what ends an absence
+MAX_EMAIL = 254  # the EmailField columns of Event and Contact
 
 
 class InvalidEvent(InvalidPayload):
@@ -40,9 +50,11 @@ class InvalidEvent(InvalidPayload):
 
 
 def normalize_email(email: Any) -> str:
-    if not isinstance(email, str):
+    if not isinstance(email, str) or not email.strip():
         raise InvalidEvent([_("email is required")])
     email = email.strip()
+    if len(email) > MAX_EMAIL or text_problem(email):
+        raise InvalidEvent([_("email is not a valid email address")])
     try:
         validate_email(email)
     except ValidationError:
@@ -51,36 +63,82 @@ def normalize_email(email: Any) -> str:
     return f"{local}@{domain.lower()}".lower()
 
 
+def _identifier(value: Any, name: str, errors: list[str]) -> str:
+    """An id from the shop (a string or an integer), refused rather than cut when too long."""
+    if value is None:
+        return ""
+    return normalize_text(value, name, errors, limit=255)
+
+
+def _moment(value: Any, errors: list[str]) -> datetime:
+    """``occurred_at``: an aware datetime, or an ISO-8601 string with an offset; default now."""
+    if value is None:
+        return timezone.now()
+    if isinstance(value, str):
+        try:
+            parsed = parse_datetime(value.strip()) if len(value) < 64 and not text_problem(value) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            errors.append(_("occurred_at %(value)r is not an ISO-8601 date and time") % {"value": value[:64]})
+            return timezone.now()
+        value = parsed
+    if not isinstance(value, datetime):
+        errors.append(_("occurred_at must be a timezone-aware datetime, not %(type)s") % {"type": type(value).__name__})
+        return timezone.now()
+    if timezone.is_naive(value):
+        errors.append(_("occurred_at must be timezone-aware"))
+    return value
+
+
+def _key(key: Any, errors: list[str]) -> str | None:
+    if key is None:
+        return None
+    if not isinstance(key, str) or not key or len(key) > 255 or text_problem(key):
+        errors.append(_("key must be a non-empty string of at most 255 characters"))
+        return None
+    return key
+
+
 def _with_id(data: Any, subject_id: str | None) -> Any:
     if isinstance(data, dict) and subject_id and not data.get("id"):
         return {**data, "id": subject_id}
     return data
 
 
+def _customer_details(customer: Any, data: Any) -> dict[str, str]:
+    """The ``customer=`` details, merged over any ``data["customer"]`` — both whitelisted."""
+    embedded = data.get("customer") if isinstance(data, dict) else None
+    details = normalize_customer(embedded, "data.customer") if embedded is not None else {}
+    return {**details, **normalize_customer(customer)}
+
+
 def _validate(
-    kind: str, data: dict[str, Any] | None, subject_id: str | None, customer: dict[str, Any] | None
+    kind: str, data: dict[str, Any] | None, subject_id: str, customer: dict[str, Any] | None
 ) -> tuple[dict[str, Any], str, str]:
     """Return (normalised data, subject id, cart id) or raise InvalidEvent."""
-    if kind not in EventKind.values:
+    if not isinstance(kind, str) or kind not in EventKind.values:
         raise InvalidEvent(
             [
                 _("unknown event kind %(kind)r; expected one of %(kinds)s")
-                % {"kind": kind, "kinds": ", ".join(EventKind.values)}
+                % {"kind": str(kind)[:60], "kinds": ", ".join(EventKind.values)}
             ]
         )
     try:
-        extra = {"customer": normalize_customer(customer)} if customer else {}
         if kind == EventKind.CART_UPDATED:
             cart = normalize_cart(_with_id(data, subject_id))
-            return {**cart, **extra}, cart["id"], cart["id"]
+            details = normalize_customer(customer)
+            return {**cart, **({"customer": details} if details else {})}, cart["id"], cart["id"]
         if kind in ORDER_KINDS:
             order = normalize_order(_with_id(data, subject_id))
-            return {**order, **extra}, order["id"], order["cart_id"]
+            details = normalize_customer(customer)
+            return {**order, **({"customer": details} if details else {})}, order["id"], order["cart_id"]
+        free = normalize_free_data(data)
+        details = _customer_details(customer, free)
     except InvalidPayload as exc:
         raise InvalidEvent(exc.errors) from None
-    if data is not None and not isinstance(data, dict):
-        raise InvalidEvent([_("data must be an object")])
-    return {**(data or {}), **extra}, str(subject_id or ""), ""
+    free = {name: value for name, value in free.items() if name != "customer"}
+    return {**free, **({"customer": details} if details else {})}, subject_id, ""
 
 
 def record_event(
@@ -91,35 +149,43 @@ def record_event(
     subject_id: str | int | None = None,
     data: dict[str, Any] | None = None,
     customer: dict[str, Any] | None = None,
-    occurred_at: datetime | None = None,
+    occurred_at: datetime | str | None = None,
     key: str | None = None,
 ) -> Any:
     """Record one shop event and return the stored :class:`~wagtail_triggers.models.Event`.
 
     ``data`` is the cart (for ``cart_updated``) or the order (for ``order_*``) in the shape
     documented in ``docs/events.md``; ``customer`` may carry ``first_name``, ``last_name``,
-    ``language`` and ``time_zone``. An event whose ``key`` was recorded before is not stored
-    again: the earlier event is returned. Raises :class:`InvalidEvent` on malformed input.
+    ``language`` and ``time_zone`` — nothing else. An event whose ``key`` was recorded before
+    is not stored again: the earlier event is returned. Raises :class:`InvalidEvent` on
+    malformed input, so every value that reaches the database fits its column.
     """
     from .models import Event
 
-    if occurred_at is None:
-        occurred_at = timezone.now()
-    elif timezone.is_naive(occurred_at):
-        raise InvalidEvent([_("occurred_at must be timezone-aware")])
-    if key is not None and (not isinstance(key, str) or not key or len(key) > 255):
-        raise InvalidEvent([_("key must be a non-empty string of at most 255 characters")])
-    address = normalize_email(email)
-    payload, subject, cart_id = _validate(kind, data, None if subject_id is None else str(subject_id), customer)
+    errors: list[str] = []
+    moment = _moment(occurred_at, errors)
+    idempotency_key = _key(key, errors)
+    shop_customer_id = _identifier(customer_id, "customer_id", errors)
+    subject = _identifier(subject_id, "subject_id", errors)
+    try:
+        address = normalize_email(email)
+    except InvalidEvent as exc:
+        errors.extend(exc.errors)
+    try:
+        payload, subject, cart_id = _validate(kind, data, subject, customer)
+    except InvalidEvent as exc:
+        errors.extend(exc.errors)
+    if errors:
+        raise InvalidEvent(errors)
     event = Event(
         kind=kind,
         email=address,
-        customer_id="" if customer_id is None else str(customer_id)[:255],
-        subject_id=subject[:255],
-        cart_id=cart_id[:255],
+        customer_id=shop_customer_id,
+        subject_id=subject,
+        cart_id=cart_id,
         data=payload,
-        occurred_at=occurred_at,
-        key=key,
+        occurred_at=moment,
+        key=idempotency_key,
     )
     from .privacy import is_erased  # data rights: a forgotten person is not stored again
 
@@ -131,9 +197,9 @@ def record_event(
         with transaction.atomic():
             event.save(force_insert=True)
     except IntegrityError:
-        if key is None:
+        if idempotency_key is None:
             raise
-        return Event.objects.get(key=key)
+        return Event.objects.get(key=idempotency_key)
     if conf.get("TRIGGERS_ENQUEUE_EVENTS"):
         transaction.on_commit(lambda: _ring(event.pk))
     return event

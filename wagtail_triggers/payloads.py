@@ -1,13 +1,22 @@
-"""The documented shape of cart and order data, validated before anything is stored.
+"""The documented shape of event data, validated before anything is stored.
 
 A shop sends plain JSON-able dicts; :func:`normalize_cart` and :func:`normalize_order`
 check them and return a normalised copy (prices as decimal strings, totals computed when
 missing). A malformed payload raises :class:`InvalidPayload` with every problem listed,
 so the event is refused whole instead of being half-stored.
+
+Everything that reaches the database is bounded here, so the engine never meets a value its
+columns cannot hold: text lengths match the model columns, no string carries a NUL or a lone
+surrogate (PostgreSQL refuses both), numbers are finite, and free-form data survives
+``json.dumps(allow_nan=False)``. Customer details are a whitelist: an event may never set a
+contact's email, user, counters, ids or timestamps.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import math
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,8 +25,24 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
+from .currencies import ISO_4217
+from .links import host_of, is_allowed_host
+
+logger = logging.getLogger(__name__)
+
 MAX_LINES = 200
-MAX_AMOUNT = Decimal("1e15")
+MAX_QUANTITY = 10**6
+# Conversion.revenue is DecimalField(max_digits=14, decimal_places=2): every amount and
+# every total (computed ones included) must stay below 10^12 to be storable.
+MAX_AMOUNT = Decimal("1e12")
+MAX_URL = 2000
+MAX_DATA_BYTES = 64 * 1024  # free-form data of customer events, serialised
+MAX_DEPTH = 20  # nesting of free-form data
+MAX_ERRORS = 20  # a hostile payload gets a readable list, not a million lines
+
+# The contact fields an event may set, with the length of their column on Contact.
+CUSTOMER_FIELDS: dict[str, int] = {"first_name": 150, "last_name": 150, "language": 10, "time_zone": 64}
+
 _url = URLValidator(schemes=["http", "https"])
 
 
@@ -25,8 +50,21 @@ class InvalidPayload(ValueError):
     """Raised with a list of human-readable problems in ``errors``."""
 
     def __init__(self, errors: list[str]):
+        if len(errors) > MAX_ERRORS:
+            errors = [*errors[:MAX_ERRORS], _("… and %(n)d more problems") % {"n": len(errors) - MAX_ERRORS}]
         self.errors = errors
         super().__init__("; ".join(errors))
+
+
+def text_problem(text: str) -> str | None:
+    """Why a string cannot be stored (NUL, lone surrogate), or None."""
+    if "\x00" in text:
+        return _("contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _("is not valid Unicode text")
+    return None
 
 
 def _text(value: Any, where: str, errors: list[str], *, required: bool, limit: int = 255) -> str:
@@ -37,10 +75,22 @@ def _text(value: Any, where: str, errors: list[str], *, required: bool, limit: i
     if isinstance(value, bool) or not isinstance(value, str | int):
         errors.append(_("%(field)s must be a string") % {"field": where})
         return ""
+    if isinstance(value, int) and abs(value) >= 10**limit:
+        errors.append(_("%(field)s is longer than %(limit)d characters") % {"field": where, "limit": limit})
+        return ""
     text = str(value).strip()
+    problem = text_problem(text)
+    if problem:
+        errors.append(f"{where} {problem}")
+        return ""
     if len(text) > limit:
         errors.append(_("%(field)s is longer than %(limit)d characters") % {"field": where, "limit": limit})
     return text
+
+
+def normalize_text(value: Any, where: str, errors: list[str], *, limit: int = 255) -> str:
+    """An optional string (or integer) that fits a ``CharField(max_length=limit)``."""
+    return _text(value, where, errors, required=False, limit=limit)
 
 
 def _money(value: Any, where: str, errors: list[str], *, required: bool) -> str | None:
@@ -53,33 +103,57 @@ def _money(value: Any, where: str, errors: list[str], *, required: bool) -> str 
             _('%(field)s must be a decimal string such as "19.90", not a float or boolean') % {"field": where}
         )
         return None
+    if not isinstance(value, str | int | Decimal) or (isinstance(value, str) and len(value) > 64):
+        errors.append(_("%(field)s is not a number: %(value)r") % {"field": where, "value": str(value)[:40]})
+        return None
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        errors.append(_("%(field)s is not a number: %(value)r") % {"field": where, "value": value})
+        errors.append(_("%(field)s is not a number: %(value)r") % {"field": where, "value": str(value)[:40]})
         return None
-    if not amount.is_finite() or amount < 0 or amount >= MAX_AMOUNT:
-        errors.append(_("%(field)s must be a non-negative amount below 10^15") % {"field": where})
+    if not _storable(amount):
+        errors.append(_("%(field)s must be a non-negative amount below 10^12") % {"field": where})
         return None
     return str(amount.quantize(Decimal("0.01")))
 
 
-def _link(value: Any, where: str, errors: list[str]) -> str:
-    text = _text(value, where, errors, required=False, limit=2000)
+def _storable(amount: Decimal) -> bool:
+    return amount.is_finite() and Decimal(0) <= amount < MAX_AMOUNT
+
+
+def _link(value: Any, where: str, errors: list[str], *, own_host: bool = False) -> str:
+    """An absolute http(s) URL. ``own_host``: a link in the letter that the click redirect
+    follows, so it must lead to the shop (``TRIGGERS_ALLOWED_LINK_HOSTS``); one that does not is
+    dropped — the letter then links to the shop instead — and logged, never stored."""
+    text = _text(value, where, errors, required=False, limit=MAX_URL)
     if text:
         try:
             _url(text)
         except ValidationError:
             errors.append(_("%(field)s must be an absolute http(s) URL") % {"field": where})
             return ""
+        if own_host and not is_allowed_host(host_of(text)):
+            logger.warning(
+                "Dropped %s %r from an event: its host is not in TRIGGERS_ALLOWED_LINK_HOSTS", where, text[:200]
+            )
+            return ""
     return text
 
 
 def _currency(value: Any, errors: list[str]) -> str:
     code = _text(value, "currency", errors, required=True, limit=3)
-    if code and not (len(code) == 3 and code.isalpha()):
-        errors.append(_("currency must be a three-letter ISO 4217 code"))
+    if code and code.upper() not in ISO_4217:
+        errors.append(_("currency must be a three-letter ISO 4217 code such as EUR, not %(code)r") % {"code": code})
     return code.upper()
+
+
+def _quantity(value: Any, where: str, errors: list[str]) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_QUANTITY:
+        errors.append(
+            _("%(field)s.quantity must be a whole number from 1 to %(max)d") % {"field": where, "max": MAX_QUANTITY}
+        )
+        return 0
+    return value
 
 
 def _lines(value: Any, errors: list[str]) -> list[dict[str, Any]]:
@@ -97,19 +171,15 @@ def _lines(value: Any, errors: list[str]) -> list[dict[str, Any]]:
         if not isinstance(raw, dict):
             errors.append(_("%(field)s must be an object") % {"field": where})
             continue
-        quantity = raw.get("quantity")
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-            errors.append(_("%(field)s.quantity must be a positive whole number") % {"field": where})
-            quantity = 0
         lines.append(
             {
                 "product_id": _text(raw.get("product_id"), f"{where}.product_id", errors, required=False),
                 "name": _text(raw.get("name"), f"{where}.name", errors, required=True),
                 "variant": _text(raw.get("variant"), f"{where}.variant", errors, required=False),
-                "quantity": quantity,
+                "quantity": _quantity(raw.get("quantity"), where, errors),
                 "unit_price": _money(raw.get("unit_price"), f"{where}.unit_price", errors, required=True),
                 "image_url": _link(raw.get("image_url"), f"{where}.image_url", errors),
-                "url": _link(raw.get("url"), f"{where}.url", errors),
+                "url": _link(raw.get("url"), f"{where}.url", errors, own_host=True),
             }
         )
     return lines
@@ -118,7 +188,11 @@ def _lines(value: Any, errors: list[str]) -> list[dict[str, Any]]:
 def _total(raw: dict[str, Any], lines: list[dict[str, Any]], errors: list[str]) -> str:
     total = _money(raw.get("total"), "total", errors, required=False)
     if total is None and not errors:
-        total = str(sum((Decimal(line["unit_price"]) * line["quantity"] for line in lines), Decimal("0.00")))
+        computed = sum((Decimal(line["unit_price"]) * line["quantity"] for line in lines), Decimal("0.00"))
+        if not _storable(computed):
+            errors.append(_("the lines add up to %(total)s, above the limit of 10^12") % {"total": computed})
+            return "0.00"
+        total = str(computed)
     return total or "0.00"
 
 
@@ -134,7 +208,7 @@ def _normalize_purchase(raw: Any, what: str, extra: dict[str, Any]) -> dict[str,
     data = {
         "id": _text(raw.get("id"), "id", errors, required=True),
         **{name: read(raw, errors) for name, read in extra.items()},
-        "url": _link(raw.get("url"), "url", errors),
+        "url": _link(raw.get("url"), "url", errors, own_host=True),
         "currency": _currency(raw.get("currency"), errors),
         "lines": _lines(raw.get("lines"), errors),
     }
@@ -161,26 +235,77 @@ def normalize_order(raw: Any) -> dict[str, Any]:
     )
 
 
-def normalize_customer(raw: Any) -> dict[str, str]:
-    """Optional customer details: ``{first_name, last_name, language, time_zone}``."""
+def normalize_customer(raw: Any, where: str = "customer") -> dict[str, str]:
+    """Optional customer details: only ``first_name``, ``last_name``, ``language``, ``time_zone``.
+
+    Any other key (``email``, ``user_id``, ``orders_count``, …) is refused by name: these are
+    the contact's identity and history, which only the app itself may change.
+    """
     if raw is None:
         return {}
-    raw = _require_object(raw, "customer")
-    errors: list[str] = []
+    raw = _require_object(raw, where)
+    errors: list[str] = [
+        _("%(field)s may not be set by an event; allowed: %(allowed)s")
+        % {"field": f"{where}.{key}", "allowed": ", ".join(CUSTOMER_FIELDS)}
+        for key in raw
+        if key not in CUSTOMER_FIELDS
+    ]
     customer = {
-        key: _text(raw.get(key), f"customer.{key}", errors, required=False, limit=limit)
-        for key, limit in (
-            ("first_name", 150),
-            ("last_name", 150),
-            ("language", 10),
-            ("time_zone", 64),
-        )
+        key: _text(raw.get(key), f"{where}.{key}", errors, required=False, limit=limit)
+        for key, limit in CUSTOMER_FIELDS.items()
     }
     if customer["time_zone"]:
         try:
             ZoneInfo(customer["time_zone"])
-        except (ZoneInfoNotFoundError, ValueError):
-            errors.append(_("customer.time_zone is not a known IANA time zone"))
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            errors.append(_("%(field)s is not a known IANA time zone") % {"field": f"{where}.time_zone"})
     if errors:
         raise InvalidPayload(errors)
     return {key: value for key, value in customer.items() if value}
+
+
+def check_json(value: Any, where: str, errors: list[str], depth: int = 0) -> None:
+    """Append why ``value`` is not plain, storable JSON: NUL, non-finite numbers, other types."""
+    if len(errors) > MAX_ERRORS:
+        return
+    if depth > MAX_DEPTH:
+        errors.append(_("%(field)s is nested deeper than %(n)d levels") % {"field": where, "n": MAX_DEPTH})
+    elif value is None or isinstance(value, bool | int):
+        return
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            errors.append(_("%(field)s must be a finite number") % {"field": where})
+    elif isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            errors.append(f"{where} {problem}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_json(item, f"{where}[{index}]", errors, depth + 1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or text_problem(key):
+                errors.append(_("%(field)s has a key that is not plain text") % {"field": where})
+                continue
+            check_json(item, f"{where}.{key}", errors, depth + 1)
+    else:
+        errors.append(_("%(field)s is a %(type)s, which is not JSON") % {"field": where, "type": type(value).__name__})
+
+
+def normalize_free_data(raw: Any, where: str = "data") -> dict[str, Any]:
+    """Free-form data of customer events: a JSON object, plain and bounded (stored, not used)."""
+    if raw is None:
+        return {}
+    raw = _require_object(raw, where)
+    errors: list[str] = []
+    check_json(raw, where, errors)
+    if not errors:
+        size = len(json.dumps(raw, allow_nan=False))
+        if size > MAX_DATA_BYTES:
+            errors.append(
+                _("%(field)s is %(size)d bytes as JSON; at most %(max)d")
+                % {"field": where, "size": size, "max": MAX_DATA_BYTES}
+            )
+    if errors:
+        raise InvalidPayload(errors)
+    return raw
