@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -20,8 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import conf
-from .links import absolute
-from .models import Conversion, Delivery, TrackingEvent
+from .links import absolute, host_of, is_allowed_host
+from .models import Conversion, Delivery, Enrollment, TrackingEvent
 
 CLICK_SALT = "wagtail_triggers.click"
 OPEN_SALT = "wagtail_triggers.open"
@@ -55,6 +57,38 @@ def read_click_token(token: str) -> tuple[int, str]:
     if not url.startswith(("http://", "https://")):
         raise signing.BadSignature("not a web URL")
     return int(delivery_id), url
+
+
+def _urls_in(value: Any, depth: int = 0) -> Iterator[str]:
+    """Every absolute web URL anywhere in stored event data."""
+    if depth > 20:
+        return
+    if isinstance(value, str) and value.startswith(("http://", "https://")):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _urls_in(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _urls_in(item, depth + 1)
+
+
+def may_redirect(delivery: Delivery | None, url: str) -> bool:
+    """May the click link of ``delivery`` redirect to ``url`` now?
+
+    Checked at click time, behind intake (which drops event URLs off the allow-list), because
+    settings change and old events were stored before: a host on the link allow-list always
+    may; a host that came in the letter's event data (the enrollment's snapshot) and is not on
+    the list never may; any other host was written into the letter by an editor and may. Without
+    a delivery there is nothing to vouch for the link, so only allowed hosts pass.
+    """
+    host = host_of(url)
+    if is_allowed_host(host):
+        return True
+    if delivery is None:
+        return False
+    snapshot = Enrollment.objects.filter(pk=delivery.enrollment_id).values_list("snapshot", flat=True).first()
+    return host not in {host_of(found) for found in _urls_in(snapshot or {})}
 
 
 def open_token(delivery_id: int) -> str:

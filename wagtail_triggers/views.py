@@ -6,6 +6,7 @@ Every bad, tampered or expired token gets a friendly page with a 4xx status, nev
 from __future__ import annotations
 
 import base64
+import logging
 
 from django import forms
 from django.core import signing
@@ -19,7 +20,9 @@ from django.views.decorators.http import require_http_methods
 from . import conf, consent
 from .models import Contact, Delivery, Scenario
 from .tokens import PREFERENCES, UNSUBSCRIBE, read_contact_token
-from .tracking import read_click_token, read_open_token, record_click, record_open
+from .tracking import may_redirect, read_click_token, read_open_token, record_click, record_open
+
+logger = logging.getLogger(__name__)
 
 # A transparent 1×1 GIF.
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -111,12 +114,16 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def click(request: HttpRequest, token: str) -> HttpResponse:
-    """Record a click and redirect — only to the URL signed into the token by the letter."""
+    """Record a click and redirect — only to the URL signed into the token by the letter, and
+    only while its host may be linked to (see :func:`~wagtail_triggers.tracking.may_redirect`)."""
     try:
         delivery_id, url = read_click_token(token)
     except (signing.BadSignature, ValueError, UnicodeDecodeError) as error:
         return _invalid(request, error)
     delivery = Delivery.objects.filter(pk=delivery_id).first()
+    if not may_redirect(delivery, url):
+        logger.warning("Refused a click redirect to %r: the host is not in TRIGGERS_ALLOWED_LINK_HOSTS", url[:200])
+        return _invalid(request, signing.BadSignature("host not allowed"))
     if delivery is not None:
         record_click(delivery, url, request.headers.get("User-Agent", ""), method=request.method)
     return HttpResponseRedirect(url)

@@ -10,11 +10,17 @@ from django.utils.dateparse import parse_datetime
 
 
 def parse_moment(value: str | None, option: str) -> datetime | None:
+    """An ISO-8601 moment (naive means the default time zone); a CommandError, never a
+    traceback, for anything else — also for well-formed but impossible dates (month 13)."""
     if not value:
         return None
-    moment = parse_datetime(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+    text = value.strip()
+    try:
+        moment = parse_datetime(text[:-1] + "+00:00" if text.endswith("Z") else text) if len(text) < 64 else None
+    except ValueError:
+        moment = None
     if moment is None:
-        raise CommandError(f"{option}: {value!r} is not an ISO-8601 date and time, e.g. 2026-12-01T10:00:00Z")
+        raise CommandError(f"{option}: {value[:64]!r} is not a valid ISO-8601 date and time, e.g. 2026-12-01T10:00:00Z")
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_default_timezone())
     return moment

@@ -1,10 +1,28 @@
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from wagtail_triggers.events import EventKind, InvalidEvent, record_event
 
 from ._time import parse_moment
+
+
+def _no_constants(name: str) -> Any:
+    """``json.loads`` accepts NaN and Infinity, which are not JSON: refuse them here."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def parse_json(value: str | None, option: str) -> Any:
+    """The JSON of ``--data``/``--customer``, or a CommandError saying what is wrong."""
+    if not value:
+        return None
+    try:
+        return json.loads(value, parse_constant=_no_constants)
+    except RecursionError:
+        raise CommandError(f"{option} is nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError is a ValueError
+        raise CommandError(f"{option} is not valid JSON: {exc}") from None
 
 
 class Command(BaseCommand):
@@ -21,11 +39,8 @@ class Command(BaseCommand):
         parser.add_argument("--key", help="Idempotency key: an event with a known key is not stored again.")
 
     def handle(self, *args, **options):
-        try:
-            data = json.loads(options["data"]) if options["data"] else None
-            customer = json.loads(options["customer"]) if options["customer"] else None
-        except json.JSONDecodeError as exc:
-            raise CommandError(f"--data/--customer is not valid JSON: {exc}") from exc
+        data = parse_json(options["data"], "--data")
+        customer = parse_json(options["customer"], "--customer")
         try:
             event = record_event(
                 options["kind"],
@@ -39,6 +54,9 @@ class Command(BaseCommand):
             )
         except InvalidEvent as exc:
             raise CommandError("Event refused: " + "; ".join(exc.errors)) from exc
+        if event.pk is None:  # not stored (e.g. the address was forgotten)
+            self.stdout.write(f"Not recorded: {event.error or 'ignored'}")
+            return
         self.stdout.write(
             f"Recorded event {event.pk}: {event.kind} {event.email} {event.subject_id} "
             f"at {event.occurred_at.isoformat()}"
