@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import DraftStateMixin, LockableMixin, PreviewableMixin, RevisionMixin
 from wagtail.search import index
@@ -54,6 +56,7 @@ class EmailTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
         verbose_name_plural = _("email templates")
         ordering = ["key", "language"]
         constraints = [models.UniqueConstraint(fields=["key", "language"], name="wt_template_key_language")]
+        permissions = [("send_test_to_any_address", _("Can send test letters to any address"))]
 
     def __str__(self) -> str:
         return f"{self.name} [{self.language}]"
@@ -115,3 +118,33 @@ class EmailTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
 
     def get_preview_context(self, request: HttpRequest, mode_name: str) -> dict[str, Any]:
         return {"template": self, "mode": mode_name}
+
+
+class TestSend(models.Model):
+    """One "Send a test" by one editor: the log and the rate limit read the same rows.
+
+    Written *before* the messages go out (``sent`` is corrected afterwards), so two editors'
+    simultaneous posts cannot both slip under the hourly limit.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user")
+    )
+    template = models.ForeignKey(
+        EmailTemplate, null=True, on_delete=models.SET_NULL, related_name="test_sends", verbose_name=_("letter")
+    )
+    template_key = models.CharField(_("letter"), max_length=120)
+    recipients = models.JSONField(_("recipients"), default=list)
+    requested = models.PositiveIntegerField(_("messages requested"), default=0)
+    sent = models.PositiveIntegerField(_("messages sent"), default=0)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now, db_index=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("test letter")
+        verbose_name_plural = _("test letters")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "created_at"], name="wt_testsend_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.template_key} × {self.requested}"
