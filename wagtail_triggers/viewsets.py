@@ -23,6 +23,7 @@ from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from .admin import privacy as privacy_views
 from .admin import views
 from .admin.forms import EmailTemplateForm, ScenarioCreateForm, ScenarioForm
 from .admin.panels import LetterBodyPanel, LetterUsePanel, ScenarioSummaryPanel, StepsPanel
@@ -187,6 +188,31 @@ class ContactViewSet(ModelViewSet):
     search_fields = ["email", "first_name", "last_name", "customer_id"]
     list_per_page = 50
     form_fields = ["first_name", "last_name"]  # unused: there is no add or edit view
+    # Without these the listing's CSV/XLSX export had no columns: an empty file.
+    list_export = [
+        "email",
+        "first_name",
+        "last_name",
+        "customer_id",
+        "language",
+        "orders_count",
+        "last_order_at",
+        "last_seen_at",
+        "last_activity_at",
+        "created_at",
+        "consent_state",
+        "unsubscribed_at",
+    ]
+    export_headings = {"consent_state": _("Consent")}
+    export_filename = "contacts"
+
+    def get_permissions_to_register(self):
+        """Also offer "Can forget a person" in Wagtail's group editor."""
+        from django.contrib.auth.models import Permission
+        from django.contrib.contenttypes.models import ContentType
+
+        own = Permission.objects.filter(content_type=ContentType.objects.get_for_model(self.model))
+        return super().get_permissions_to_register() | own
 
     def get_common_view_kwargs(self, **kwargs):
         none = {"add_url_name": None, "edit_url_name": None, "delete_url_name": None, "usage_url_name": None}
@@ -197,6 +223,8 @@ class ContactViewSet(ModelViewSet):
         return [
             *[p for p in super().get_urlpatterns() if p.name in kept],
             path("unsubscribe/<int:pk>/", views.UnsubscribeContactView.as_view(), name="unsubscribe"),
+            path("export/<int:pk>/", privacy_views.ExportContactView.as_view(), name="export"),
+            path("forget/<int:pk>/", privacy_views.ForgetContactView.as_view(), name="forget"),
             path(
                 "remove/<int:pk>/<int:enrollment_pk>/",
                 views.RemoveFromChainView.as_view(),

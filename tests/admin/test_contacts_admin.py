@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -96,3 +97,80 @@ def test_the_audit_log_shows_staff_actions_on_the_contact(admin_client, anna):
 def test_the_contact_chooser_finds_contacts_by_email(admin_client, anna):
     html = admin_client.get(reverse("wagtail_triggers_contact_chooser:choose_results"), {"q": "anna"}).content.decode()
     assert "anna@example.com" in html
+
+
+# -- data rights: the CSV export, "Export data (JSON)" and "Forget this person" ------------------
+
+
+def test_the_contacts_csv_export_has_a_header_and_one_row_per_contact(admin_client, anna):
+    import csv
+    import io
+
+    Contact.objects.create(email="boris@example.com", first_name="Boris", orders_count=2)
+    response = admin_client.get(reverse("wagtail_triggers_contacts:index"), {"export": "csv"})
+    assert response.status_code == 200 and response["Content-Disposition"].endswith('contacts.csv"')
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0] == [
+        "Email",
+        "First name",
+        "Last name",
+        "Customer id in the shop",
+        "Language",
+        "Completed orders",
+        "Last order",
+        "Last seen",
+        "Last activity",
+        "Created",
+        "Consent",
+        "Unsubscribed",
+    ]
+    by_email = {row[0]: row for row in rows[1:]}
+    assert sorted(by_email) == ["anna@example.com", "boris@example.com"] and len(rows) == 3
+    assert by_email["boris@example.com"][1] == "Boris" and by_email["boris@example.com"][5] == "2"
+    assert by_email["anna@example.com"][10] == "Subscribed"
+
+
+def test_export_data_downloads_everything_and_is_logged(make_user, client, anna):
+    client.force_login(make_user("viewer", "wagtail_triggers.view_contact"))
+    html = client.get(reverse("wagtail_triggers_contacts:inspect", args=[anna.pk])).content.decode()
+    assert "Export data (JSON)" in html and "Forget this person" not in html
+    response = client.get(reverse("wagtail_triggers_contacts:export", args=[anna.pk]))
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    assert response["Content-Disposition"] == f'attachment; filename="contact-{anna.pk}.json"'
+    document = json.loads(response.content)
+    assert document["email"] == "anna@example.com" and len(document["deliveries"]) == 1
+    assert [e["kind"] for e in document["events"]] == ["cart_updated"]
+    entry = ModelLogEntry.objects.for_instance(anna).get()
+    assert entry.action == "wagtail_triggers.export" and entry.user.username == "viewer"
+
+
+def test_users_without_contact_permissions_cannot_export(make_user, client, anna):
+    client.force_login(make_user("editor", "wagtail_triggers.change_emailtemplate"))
+    response = client.get(reverse("wagtail_triggers_contacts:export", args=[anna.pk]))
+    assert response.status_code in (302, 403) and b"anna@example.com" not in response.content
+
+
+def test_only_the_forget_permission_may_forget(make_user, client, anna, mailoutbox):
+    url = reverse("wagtail_triggers_contacts:forget", args=[anna.pk])
+    client.force_login(make_user("support", "wagtail_triggers.view_contact", "wagtail_triggers.change_contact"))
+    assert client.get(url).status_code in (302, 403)
+    assert client.post(url).status_code in (302, 403)
+    assert Contact.objects.filter(email="anna@example.com").exists()
+
+    client.force_login(make_user("dpo", "wagtail_triggers.view_contact", "wagtail_triggers.forget_contact"))
+    html = client.get(reverse("wagtail_triggers_contacts:inspect", args=[anna.pk])).content.decode()
+    assert "Forget this person" in html
+    page = client.get(url)
+    assert page.status_code == 200 and b"Yes, forget this person" in page.content
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"] == reverse("wagtail_triggers_contacts:index")
+    assert not Contact.objects.filter(email="anna@example.com").exists()
+    entry = ModelLogEntry.objects.get(action="wagtail_triggers.forget")
+    assert entry.user.username == "dpo" and "anna" not in f"{entry.label} {entry.data}"
+    listing = client.get(reverse("wagtail_triggers_contacts:index")).content.decode()
+    assert "anna@example.com" not in listing and "erased@invalid" not in listing
+    # Her next cart is ignored: no letter.
+    record_event("cart_updated", email="anna@example.com", data=cart_payload("c9"), occurred_at=timezone.now())
+    tick(timezone.now() + timedelta(days=3))
+    assert len(mailoutbox) == 1

@@ -11,6 +11,8 @@
 | Publish letters, reset to the default     | ``wagtail_triggers.publish_emailtemplate``|
 | See contacts and their history            | ``wagtail_triggers.view_contact``         |
 | Unsubscribe, remove from a chain          | ``wagtail_triggers.change_contact``       |
+| Download a contact's data (JSON)          | ``view_contact`` or ``change_contact``    |
+| Forget a person (erase their data)        | ``wagtail_triggers.forget_contact``       |
 +-------------------------------------------+-------------------------------------------+
 """
 
@@ -44,3 +46,7 @@ def can_see_contacts(user) -> bool:
 
 def can_change_contacts(user) -> bool:
     return contact_policy().user_has_permission(user, "change")
+
+
+def can_forget_contacts(user) -> bool:
+    return contact_policy().user_has_permission(user, "forget")

@@ -29,9 +29,10 @@ from wagtail.snippets.views import snippets as snippet_views
 from ..consent import unsubscribe_contact
 from ..defaults import shipped_source
 from ..models import Contact, Delivery, EmailTemplate, Enrollment, Event, Scenario, Step
+from ..privacy import PLACEHOLDER_EMAIL
 from ..rendering import LetterError
 from .forms import EnableForm, SendTestForm, describe_delay
-from .permissions import can_change_contacts, can_enable, letter_policy
+from .permissions import can_change_contacts, can_enable, can_forget_contacts, letter_policy
 from .stats import with_last_week
 from .switching import switch_off, switch_on
 from .testsend import scenario_for, send_test
@@ -428,7 +429,8 @@ class ConsentColumn(Column):
 
 class ContactIndexView(generic.IndexView):
     def get_base_queryset(self):
-        return super().get_base_queryset().order_by("-last_activity_at", "-pk")
+        # The anonymous placeholder of forgotten people is nobody: not listed, not exported.
+        return super().get_base_queryset().exclude(email=PLACEHOLDER_EMAIL).order_by("-last_activity_at", "-pk")
 
 
 class ContactDetailView(generic.InspectView):
@@ -451,6 +453,9 @@ class ContactDetailView(generic.InspectView):
             events=Event.objects.filter(Q(contact=contact) | Q(email=contact.email)).order_by("-occurred_at")[:50],
             suppressions=contact.suppressions.select_related("scenario").order_by("-created_at"),
             can_act=can_change_contacts(self.request.user),
+            can_forget=can_forget_contacts(self.request.user) and contact.email != PLACEHOLDER_EMAIL,
+            export_url=reverse("wagtail_triggers_contacts:export", args=[contact.pk]),
+            forget_url=reverse("wagtail_triggers_contacts:forget", args=[contact.pk]),
             unsubscribe_url=reverse("wagtail_triggers_contacts:unsubscribe", args=[contact.pk]),
             history_url=reverse("wagtail_triggers_contacts:history", args=[contact.pk]),
         )
