@@ -77,3 +77,4 @@ Q_CLUSTER = {"name": "tests", "orm": "default", "sync": True, "timeout": 60, "re
 
 # Adapters (issue 3): the Saleor app; its allow-list is set per test.
 INSTALLED_APPS += ["wagtail_triggers.contrib.saleor"]
+TRIGGERS_SMTP_RECONNECT_BACKOFF = 0.01  # send reliability (issue 8): tiny reconnect sleeps in tests

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import IntegrityError
+from django.utils import timezone
 
 from wagtail_triggers.dispatch import send_queued
 from wagtail_triggers.engine import TickReport, claim_due
@@ -63,12 +64,44 @@ def _claim_first_letter(enable, clock, events) -> None:
 
 def test_a_worker_dying_mid_send_leaves_unknown_after_the_lease(enable, clock, events):
     _claim_first_letter(enable, clock, events)
-    Delivery.objects.update(status=Delivery.Status.SENDING, claimed_at=clock.now)  # the worker died here
-    send_queued(clock.now + timedelta(minutes=5))
+    # The worker died 5 real minutes after claiming: the 10-minute lease still holds.
+    Delivery.objects.update(status=Delivery.Status.SENDING, claimed_at=timezone.now() - timedelta(minutes=5))
+    send_queued(clock.now)
     assert Delivery.objects.get().status == Delivery.Status.SENDING
-    send_queued(clock.now + timedelta(minutes=11))
+    Delivery.objects.update(claimed_at=timezone.now() - timedelta(minutes=11))
+    send_queued(clock.now)
     assert Delivery.objects.get().status == Delivery.Status.UNKNOWN
     assert mail.outbox == []
+
+
+def test_leases_are_wall_clock_time_travel_never_expires_a_letter_being_sent(enable, clock, events):
+    """A tick run "at" a moment far ahead (``--now``) must not sweep a row another worker has
+    just claimed: claims and leases are real time, only chain timing travels."""
+    _claim_first_letter(enable, clock, events)
+    before = timezone.now()
+    Delivery.objects.update(status=Delivery.Status.SENDING, claimed_at=before)  # being sent right now
+    send_queued(clock.now + timedelta(days=30))
+    assert Delivery.objects.get().status == Delivery.Status.SENDING
+    assert mail.outbox == []
+
+
+def test_the_claiming_worker_result_replaces_a_sweep_guess(enable, clock, events):
+    """If a sweep marked a letter "unknown" while its worker was still talking to the server, the
+    worker's real result (same lease token, ``claimed_at``) is recorded, not dropped."""
+    from wagtail_triggers.dispatch import _claim, _finish
+
+    _claim_first_letter(enable, clock, events)
+    pk = Delivery.objects.get().pk
+    token = _claim(pk, clock.now)
+    assert token is not None and abs((token - timezone.now()).total_seconds()) < 5  # real time
+    Delivery.objects.filter(pk=pk).update(status=Delivery.Status.UNKNOWN, error="interrupted while sending")
+    delivery = Delivery.objects.get(pk=pk)
+    assert _finish(delivery, Delivery.Status.SENT, sent_at=clock.now, error="")
+    assert Delivery.objects.get(pk=pk).status == Delivery.Status.SENT
+    stale = Delivery.objects.get(pk=pk)
+    stale.claimed_at = token - timedelta(seconds=1)  # another claim's token: never applies
+    assert not _finish(stale, Delivery.Status.FAILED)
+    assert Delivery.objects.get(pk=pk).status == Delivery.Status.SENT
 
 
 def test_running_send_twice_does_not_send_twice(enable, clock, events):

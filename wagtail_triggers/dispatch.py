@@ -2,40 +2,64 @@
 
 Status changes are compare-and-set UPDATEs, so two workers can never both send a row:
 QUEUED → SENDING (claimed) → SENT / SKIPPED / FAILED / back to QUEUED (retry later) /
-UNKNOWN (interrupted while talking to the server: never resent automatically).
+UNKNOWN (interrupted after the whole message was written: never resent automatically).
+
+One letter's failure never stops the batch: a dropped connection is reopened (bounded, with
+backoff), a 4xx is retried later with backoff, a 5xx fails that letter alone, and an exception
+in one letter settles that letter only. See ``mail.py`` for how failures are classified.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.core.mail import get_connection
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import conf
-from .compose import compose_delivery
+from . import conf, consent
+from .compose import Composed, compose_delivery
 from .engine import TickReport, goal_reached
 from .esp import provider_message_id
-from .mail import SendOutcome, open_connection, send
-from .models import Delivery, Enrollment
+from .mail import MailSession, SendOutcome, SendResult
+from .models import Delivery, Enrollment, Suppression
 
 logger = logging.getLogger(__name__)
 Status = Delivery.Status
 
 
-def _claim(pk: int, now: datetime) -> bool:
-    return bool(
-        Delivery.objects.filter(pk=pk, status=Status.QUEUED).update(
-            status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
+def expire_leases() -> int:
+    """A row left in SENDING by a dead worker may or may not have gone out: say so, never resend.
+
+    Leases are wall-clock time (``claimed_at`` is stamped with the real time of the claim), so a
+    time-travelling tick never expires a letter another worker is sending right now.
+    """
+    cutoff = timezone.now() - conf.get("TRIGGERS_SEND_LEASE")
+    return Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff).update(
+        status=Status.UNKNOWN, error="interrupted while sending"
     )
 
 
-def _finish(delivery: Delivery, status: str, **fields) -> None:
-    Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING).update(status=status, **fields)
+def _claim(pk: int, now: datetime) -> datetime | None:
+    """QUEUED → SENDING; returns the claim's real time, the row's lease token, or None."""
+    token = timezone.now()
+    claimed = Delivery.objects.filter(pk=pk, status=Status.QUEUED, not_before__lte=now).update(
+        status=Status.SENDING, claimed_at=token, attempts=F("attempts") + 1
+    )
+    return token if claimed else None
+
+
+def _finish(delivery: Delivery, status: str, **fields) -> bool:
+    """Record this worker's result. A lease sweep may have said "unknown" meanwhile: the worker
+    holding the claim (same ``claimed_at``) knows better, so its result replaces that guess."""
+    return bool(
+        Delivery.objects.filter(
+            pk=delivery.pk, claimed_at=delivery.claimed_at, status__in=(Status.SENDING, Status.UNKNOWN)
+        ).update(status=status, **fields)
+    )
 
 
 def skip_reason(delivery: Delivery, now: datetime) -> str | None:
@@ -110,16 +134,35 @@ def _end_enrollment(enrollment: Enrollment, reason: str, now: datetime) -> None:
     enrollment.finish(state, reason, now=now)
 
 
-def deliver(pk: int, now: datetime, connection, report: TickReport) -> None:
-    if not _claim(pk, now):
-        return  # another worker has it
-    delivery = Delivery.objects.select_related("enrollment", "scenario", "contact", "step", "contact__user").get(pk=pk)
+@dataclass
+class _InFlight:
+    """What one letter got to before something went wrong (decides retry vs ``unknown``)."""
+
+    delivery: Delivery | None = None
+    reached_server: bool = False
+
+
+def _retry_later(delivery: Delivery, moment: datetime, error: str, report: TickReport, **fields) -> None:
+    """A temporary failure: back to QUEUED with doubling backoff, FAILED once the cap is reached."""
+    retries = conf.get("TRIGGERS_SEND_RETRIES")
+    if delivery.attempts <= retries:
+        backoff = timedelta(minutes=2**delivery.attempts)
+        _finish(delivery, Status.QUEUED, not_before=moment + backoff, error=error[:2000], **fields)
+        report.add("postponed")
+    else:
+        error = f"gave up after {delivery.attempts} attempts; last error: {error}"
+        _finish(delivery, Status.FAILED, error=error[:2000], **fields)
+        report.add("failed")
+
+
+def _prepare(delivery: Delivery, now: datetime, report: TickReport) -> Composed | None:
+    """Re-check, postpone or render; None when the delivery is already settled (skipped…)."""
     reason = skip_reason(delivery, now)
     if reason:
         _finish(delivery, Status.SKIPPED, reason=reason[:60])
         _end_enrollment(delivery.enrollment, reason, now)
         report.add("skipped")
-        return
+        return None
     later = _postpone_until(delivery, now)
     if later:
         _finish(delivery, Status.QUEUED, not_before=later, attempts=F("attempts") - 1)
@@ -128,64 +171,152 @@ def deliver(pk: int, now: datetime, connection, report: TickReport) -> None:
             next_run_at=None
         ).update(next_run_at=F("next_run_at") + (later - now))
         report.add("postponed")
-        return
+        return None
     try:
-        composed = compose_delivery(delivery, now)
+        with transaction.atomic():
+            return compose_delivery(delivery, now)
     except Exception as exc:  # a letter that cannot render is never half-sent
-        logger.exception("Rendering delivery %s failed", pk)
+        logger.exception("Rendering delivery %s failed", delivery.pk)
         _finish(delivery, Status.FAILED, error=f"render: {type(exc).__name__}: {exc}"[:2000])
         report.add("failed")
-        return
-    outcome, error = send(composed.message, connection)
+        return None
+
+
+def _record(delivery: Delivery, composed: Composed, result: SendResult, report: TickReport) -> None:
+    """Write what the server said into the ledger (and suppress an address that bounced)."""
+    moment = report.clock.moment()
     common = {
         "to_email": delivery.contact.email,
         "subject": composed.letter.subject[:255],
         "language": composed.language,
         "message_id": composed.message.extra_headers["Message-ID"],
         "esp_message_id": provider_message_id(composed.message)[:255],
-        "error": error,
     }
+    outcome = result.outcome
     if outcome is SendOutcome.SENT:
-        _finish(delivery, Status.SENT, sent_at=now, **common)
+        if not _finish(delivery, Status.SENT, sent_at=moment, error="", **common):
+            logger.warning("Delivery %s was sent but its row had changed meanwhile", delivery.pk)
         report.add("sent")
-    elif outcome is SendOutcome.RETRY and delivery.attempts <= conf.get("TRIGGERS_SEND_RETRIES"):
-        backoff = timedelta(minutes=2**delivery.attempts)
-        _finish(delivery, Status.QUEUED, not_before=now + backoff, **common)
-        report.add("postponed")
+    elif outcome in (SendOutcome.RETRY, SendOutcome.RESEND):
+        _retry_later(delivery, moment, result.error, report, **common)
+    elif outcome is SendOutcome.FAILED:
+        _finish(delivery, Status.FAILED, error=result.error, **common)
+        report.add("failed")
+        if result.hard_bounce:
+            note = f"SMTP {result.code} for delivery {delivery.pk}"
+            consent.suppress(delivery.contact, Suppression.Reason.BOUNCED, note=note)
+            report.add("bounced")
     else:
-        status = Status.UNKNOWN if outcome is SendOutcome.UNKNOWN else Status.FAILED
-        _finish(delivery, status, **common)
-        report.add("unknown" if status == Status.UNKNOWN else "failed")
+        _finish(delivery, Status.UNKNOWN, error=result.error, **common)
+        report.add("unknown")
+
+
+def _send(delivery: Delivery, composed: Composed, session: MailSession, report: TickReport) -> bool:
+    """Send one composed letter; a connection that broke before the message was complete is
+    reopened and the letter sent again once. False when the server cannot be reached."""
+    result = session.send(composed.message)
+    if result.outcome is SendOutcome.RESEND:
+        if not session.ensure_open():
+            # Never accepted, and the server is gone: the letter waits, its attempt not counted.
+            _finish(delivery, Status.QUEUED, attempts=F("attempts") - 1, error=result.error)
+            report.add("postponed")
+            return False
+        result = session.send(composed.message)  # RESEND again: retried later, with backoff
+    _record(delivery, composed, result, report)
+    return True
+
+
+def _after_crash(
+    pk: int, token: datetime, now: datetime, exc: Exception, flight: _InFlight, report: TickReport
+) -> None:
+    """A bug or a database error in one letter: settle that letter and let the batch go on."""
+    error = f"internal: {type(exc).__name__}: {exc}"
+    rows = Delivery.objects.filter(pk=pk, claimed_at=token, status=Status.SENDING)
+    if flight.reached_server:  # the message may have gone out: never resend
+        rows.update(status=Status.UNKNOWN, error=error[:2000])
+        report.add("unknown")
+        return
+    delivery = flight.delivery or rows.first()
+    if delivery is None:
+        return
+    delivery.claimed_at = token
+    if flight.delivery is not None:
+        flight.delivery.scenario.mark_error(f"delivery {pk}: {error}")
+    _retry_later(delivery, report.clock.moment(), error, report)
+
+
+def deliver(pk: int, now: datetime, session: MailSession, report: TickReport) -> bool:
+    """Claim one delivery and settle it. False only when the mail server is unreachable."""
+    token = _claim(pk, now)
+    if token is None:
+        return True  # another worker has it
+    flight = _InFlight()
+    try:
+        delivery = Delivery.objects.select_related("enrollment", "scenario", "contact", "step", "contact__user").get(
+            pk=pk
+        )
+        flight.delivery = delivery
+        with transaction.atomic():
+            composed = _prepare(delivery, now, report)
+        if composed is None:
+            return True
+        flight.reached_server = True
+        return _send(delivery, composed, session, report)
+    except Exception as exc:  # one letter never stops the batch
+        logger.exception("Delivery %s failed unexpectedly", pk)
+        try:
+            _after_crash(pk, token, now, exc, flight, report)
+        except Exception:  # the database is failing too: the lease sweep will say "unknown"
+            logger.exception("Could not record the failure of delivery %s", pk)
+        return True
+
+
+def due_ids(now: datetime, limit: int) -> list[int]:
+    """Queued letters that are due, of scenarios whose kind is registered (the others wait)."""
+    from .scenarios.registry import registry
+
+    return list(
+        Delivery.objects.filter(
+            status=Status.QUEUED, not_before__lte=now, scenario__kind__in=[kind.kind for kind in registry]
+        )
+        .order_by("not_before", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def send_queued(
     now: datetime | None = None, report: TickReport | None = None, *, limit: int | None = None
 ) -> TickReport:
-    """Send every queued delivery that is due, over one email connection."""
+    """Send the queued deliveries that are due, over one connection reopened when it breaks.
+
+    Stops claiming when the tick's time budget is spent ("left") or the server stays
+    unreachable ("postponed"): those letters stay QUEUED for the next tick.
+    """
     now = now or timezone.now()
     report = report or TickReport(now)
     limit = limit or conf.get("TRIGGERS_TICK_BATCH_SIZE")
-    # A row left in SENDING by a dead worker may or may not have gone out: say so, never resend.
-    Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - conf.get("TRIGGERS_SEND_LEASE")).update(
-        status=Status.UNKNOWN, error="interrupted while sending"
-    )
-    ids = list(
-        Delivery.objects.filter(status=Status.QUEUED, not_before__lte=now)
-        .order_by("not_before", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    expire_leases()
+    ids = due_ids(now, limit)
     if not ids:
         return report
-    connection = get_connection(fail_silently=False)
+    session = MailSession()
     try:
-        open_connection(connection)
-    except Exception:
-        logger.warning("Email connection failed; %d letters wait for the next tick.", len(ids), exc_info=True)
-        report.add("postponed", len(ids))
-        return report
-    try:
-        for pk in ids:
-            deliver(pk, now, connection, report)
+        for index, pk in enumerate(ids):
+            waiting = len(ids) - index
+            if report.clock.spent():
+                logger.info("The tick's time budget is spent; %d letters wait for the next tick.", waiting)
+                report.add("left", waiting)
+                break
+            if not session.ensure_open():
+                logger.warning(
+                    "No email connection (%s); %d letters wait for the next tick.", session.last_error, waiting
+                )
+                report.add("postponed", waiting)
+                break
+            if not deliver(pk, now, session, report):
+                logger.warning("The email server went away; %d letters wait for the next tick.", waiting - 1)
+                report.add("postponed", waiting - 1)
+                break
     finally:
-        connection.close()
+        session.close()
     return report

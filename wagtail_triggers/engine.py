@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,6 +23,7 @@ from . import conf
 from .events import VISIT_EVENTS, EventKind
 from .models import Contact, Delivery, Enrollment, Event, Scenario, Step
 from .payloads import CUSTOMER_FIELDS
+from .ticktime import TickClock
 from .tracking import attribute_order
 
 logger = logging.getLogger(__name__)
@@ -28,10 +31,14 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class TickReport:
-    """What one engine pass did (printed by ``triggers_tick``)."""
+    """What one engine pass did (printed by ``triggers_tick``), and its real-time budget."""
 
     now: datetime
     counts: Counter = field(default_factory=Counter)
+    clock: TickClock = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.clock = TickClock(self.now)
 
     def add(self, name: str, value: int = 1) -> None:
         if value:
@@ -50,7 +57,12 @@ class TickReport:
             "failed",
             "unknown",
         )
-        return " ".join(f"{name}={self.counts.get(name, 0)}" for name in names)
+        line = " ".join(f"{name}={self.counts.get(name, 0)}" for name in names)
+        # Only when they happened: letters left for the next tick, bounces, broken scenarios.
+        extra = " ".join(
+            f"{name}={self.counts[name]}" for name in ("left", "bounced", "scenario_errors") if self.counts.get(name)
+        )
+        return f"{line} {extra}" if extra else line
 
 
 # -- events ---------------------------------------------------------------------------------
@@ -138,17 +150,19 @@ def process_event(event: Event, report: TickReport) -> None:
             occurred_at=event.occurred_at,
         )
     for enrollment in contact.enrollments.filter(state=Enrollment.State.ACTIVE).select_related("scenario", "contact"):
-        if goal_reached(enrollment):
-            enrollment.finish(Enrollment.State.GOAL, f"goal: {event.kind}", now=event.occurred_at)
-            report.add("stopped")
+        with isolated(enrollment.scenario, report, f"event {event.pk}"):
+            if goal_reached(enrollment):
+                enrollment.finish(Enrollment.State.GOAL, f"goal: {event.kind}", now=event.occurred_at)
+                report.add("stopped")
     for scenario in Scenario.objects.enabled().filter(kind__in=[k.kind for k in _kinds_for(event.kind)]):
         if scenario.enabled_at and event.occurred_at < scenario.enabled_at:
             continue  # never mail people for events from before the scenario was switched on
-        if contact.is_suppressed(scenario.pk, transactional=scenario.is_transactional, now=event.occurred_at):
-            continue
-        outcome = scenario.kind_class.on_event(scenario, contact, event)
-        if outcome:
-            report.add(outcome)
+        with isolated(scenario, report, f"event {event.pk}"):
+            if contact.is_suppressed(scenario.pk, transactional=scenario.is_transactional, now=event.occurred_at):
+                continue
+            outcome = scenario.kind_class.on_event(scenario, contact, event)
+            if outcome:
+                report.add(outcome)
 
 
 def _kinds_for(event_kind: str):
@@ -196,14 +210,52 @@ def _lock(queryset):
     return queryset
 
 
+# -- one broken scenario never stops the others -------------------------------------------------
+
+
+@contextmanager
+def isolated(scenario: Scenario, report: TickReport, what: str) -> Iterator[None]:
+    """Run one scenario's part of the work in a savepoint: if it raises, roll back that part,
+    log it, mark the scenario (shown in the admin) and let the caller go on with the rest."""
+    try:
+        with transaction.atomic():
+            yield
+    except Exception as exc:
+        logger.exception("Scenario %s (%s) failed on %s", scenario.pk, scenario.kind, what)
+        scenario.mark_error(f"{what}: {type(exc).__name__}: {exc}")
+        report.add("scenario_errors")
+
+
+def runnable_scenarios(report: TickReport) -> list[Scenario]:
+    """Enabled scenarios whose kind is registered; the others are marked and left alone (their
+    chains and queued letters wait, untouched, until the kind is back or the scenario is off)."""
+    from .scenarios.registry import registry
+
+    runnable = []
+    for scenario in Scenario.objects.enabled():
+        if scenario.kind in registry:
+            runnable.append(scenario)
+            continue
+        message = f"the scenario kind {scenario.kind!r} is not registered (was its app removed?)"
+        if scenario.last_error != message:
+            logger.error("Scenario %s: %s", scenario.pk, message)
+        scenario.mark_error(message)
+        report.add("scenario_errors")
+    return runnable
+
+
 # -- scans and claims -------------------------------------------------------------------------
 
 
 def run_scans(now: datetime, report: TickReport) -> None:
     """Time-based enrolment; longer absences first, so the longest matching one wins."""
-    scenarios = sorted(Scenario.objects.enabled(), key=lambda s: (-s.kind_class.scan_rank, s.priority))
+    scenarios = sorted(runnable_scenarios(report), key=lambda s: (-s.kind_class.scan_rank, s.priority))
     for scenario in scenarios:
-        report.add("enrolled", scenario.kind_class.scan(scenario, now))
+        failures = report.counts.get("scenario_errors", 0)
+        with isolated(scenario, report, "scan"):
+            report.add("enrolled", scenario.kind_class.scan(scenario, now))
+        if report.counts.get("scenario_errors", 0) == failures:
+            scenario.clear_error()
 
 
 def _steps_by_scenario() -> dict[int, list[Step]]:
@@ -215,13 +267,18 @@ def _steps_by_scenario() -> dict[int, list[Step]]:
 
 def claim_due(now: datetime, report: TickReport, *, limit: int | None = None) -> int:
     """Create the Delivery of every due enrollment and move the enrollment to its next step."""
+    from .scenarios.registry import registry
+
     limit = limit or conf.get("TRIGGERS_TICK_BATCH_SIZE")
     steps = _steps_by_scenario()
     claimed = 0
     with transaction.atomic():
         due = _lock(
             Enrollment.objects.filter(
-                state=Enrollment.State.ACTIVE, next_run_at__lte=now, scenario__enabled=True
+                state=Enrollment.State.ACTIVE,
+                next_run_at__lte=now,
+                scenario__enabled=True,
+                scenario__kind__in=[kind.kind for kind in registry],  # a broken scenario's chains wait
             ).order_by("next_run_at", "pk")
         )[:limit]
         for enrollment in due:
@@ -276,7 +333,7 @@ def tick(now: datetime | None = None) -> TickReport:
     report = TickReport(now)
     process_pending_events(now, report=report)
     run_scans(now, report)
-    while claim_due(now, report):
+    while not report.clock.spent() and claim_due(now, report):
         pass
     send_queued(now, report)
     return report
