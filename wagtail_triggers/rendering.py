@@ -30,6 +30,8 @@ from lxml import etree
 from mjml import mjml2html
 from premailer import Premailer
 
+from . import limits
+from .sanitize import check_markup
 from .textpart import html_to_text
 
 PARTIALS_DIR = Path(__file__).parent / "templates" / "wagtail_triggers" / "email" / "partials"
@@ -312,7 +314,11 @@ def _compile_html_and_text(body: str, language: str) -> tuple[str, str]:
     check_mjml_tags(body)
     tokens = _Tokens()
     expanded, origin = expand_includes(body)
-    html = inline_css(_mjml_to_html(tokens.hide(expanded), origin))
+    limits.check_size(expanded, "body")
+    limits.check_nesting(expanded, origin)  # mjml-python segfaults on thousands of levels
+    hidden = tokens.hide(expanded)
+    check_markup(hidden, origin)  # no scripts, handlers or tag names built by template tags
+    html = inline_css(_mjml_to_html(hidden, origin))
     if not html.lstrip().lower().startswith("<!doctype"):
         html = "<!doctype html>\n" + html
     text = html_to_text(html)
@@ -325,37 +331,58 @@ def _compile_html_and_text(body: str, language: str) -> tuple[str, str]:
 def compile_letter(subject: str, preheader: str, body: str, language: str) -> CompiledLetter:
     """Compile a letter once per language; cached by its source, so once per published revision."""
     subject, preheader, body = (text.replace("\r\n", "\n").replace("\r", "\n") for text in (subject, preheader, body))
+    limits.check_size(body, "body")
+    for field, source in (("subject", subject), ("preheader", preheader), ("body", body)):
+        limits.check_template_syntax(source, field)  # keeps the tokenisers below linear
     _parse(subject, "subject")  # report errors with the editor's line numbers
     _parse(preheader, "preheader")
     _parse(body, "body")
-    html, text = _compile_html_and_text(body, language)
+    try:
+        html, text = _compile_html_and_text(body, language)
+    except RecursionError as exc:  # a last guard: the depth check should have refused it
+        raise LetterError("body", _("The letter is nested too deeply.")) from exc
     return CompiledLetter(
-        subject=_parse(subject, "subject", debug=False),
-        preheader=_parse(preheader, "preheader", debug=False),
-        html=_parse(html, "body", debug=False),
-        text=_parse("{% autoescape off %}" + text + "{% endautoescape %}", "body", debug=False),
+        subject=limits.instrument(_parse(subject, "subject", debug=False)),
+        preheader=limits.instrument(_parse(preheader, "preheader", debug=False)),
+        html=limits.instrument(_parse(html, "body", debug=False)),
+        text=limits.instrument(_parse("{% autoescape off %}" + text + "{% endautoescape %}", "body", debug=False)),
     )
 
 
-def _plain(template: Template, context: dict[str, Any]) -> str:
-    return " ".join(template.render(Context(context, autoescape=False, use_l10n=False)).split())
+def _render(template: Template, context: Context, budget: limits.RenderBudget) -> str:
+    with limits.budgeted(context, budget):
+        output = template.render(context)
+    limits.check_output(output, budget)
+    return output
+
+
+def _plain(template: Template, context: dict[str, Any], budget: limits.RenderBudget | None = None) -> str:
+    context = Context(context, autoescape=False, use_l10n=False)
+    return " ".join(_render(template, context, budget or limits.RenderBudget()).split())
 
 
 _BLANK_RUNS = re.compile(r"[ \t]*\n(?:[ \t]*\n)+")
 _LINE_INDENT = re.compile(r"^[ \t]+", re.M)
 
 
-def render_letter(compiled: CompiledLetter, context: dict[str, Any], language: str) -> RenderedLetter:
-    """The per-recipient part: four template renders, no MJML, no premailer."""
+def render_letter(
+    compiled: CompiledLetter, context: dict[str, Any], language: str, budget: limits.RenderBudget | None = None
+) -> RenderedLetter:
+    """The per-recipient part: four template renders, no MJML, no premailer.
+
+    All four share one :class:`~wagtail_triggers.limits.RenderBudget` (time and output);
+    over it, :class:`~wagtail_triggers.limits.RenderLimitExceeded` fails this letter alone.
+    """
+    budget = budget or limits.RenderBudget()
     with _language(language):
-        subject = _plain(compiled.subject, context)
-        preheader = _plain(compiled.preheader, context)
+        subject = _plain(compiled.subject, context, budget)
+        preheader = _plain(compiled.preheader, context, budget)
         full = {
             **context,
             "letter": {**context.get("letter", {}), "subject": subject, "preheader": preheader},
         }
-        html = compiled.html.render(Context(full, use_l10n=False))
-        text = compiled.text.render(Context(full, use_l10n=False))
+        html = _render(compiled.html, Context(full, use_l10n=False), budget)
+        text = _render(compiled.text, Context(full, use_l10n=False), budget)
     text = _BLANK_RUNS.sub("\n\n", _LINE_INDENT.sub("", text)).strip() + "\n"
     return RenderedLetter(subject=subject, preheader=preheader, html=html, text=text)
 

@@ -17,7 +17,18 @@ SAMPLE_LINES = [
 ]
 
 
-def sample_commerce(kind: str) -> dict[str, Any]:
+#: The save check also renders every letter against this: a cart as big as a real one gets.
+WORST_CASE_LINES = 200
+LONG_NAME = "Hand-thrown stoneware serving bowl with reactive glaze, large, " * 4  # ~250 characters
+
+
+def sample_commerce(kind: str, *, worst_case: bool = False) -> dict[str, Any]:
+    samples = SAMPLE_LINES
+    if worst_case:
+        samples = [
+            (f"{LONG_NAME}#{n}", "Variant " + "x" * 120, 999, "99999.99", SAMPLE_LINES[n % 3][4])
+            for n in range(WORST_CASE_LINES)
+        ]
     lines = [
         {
             "product_id": str(index),
@@ -28,9 +39,9 @@ def sample_commerce(kind: str) -> dict[str, Any]:
             "image_url": static_url(f"wagtail_triggers/samples/{image}"),
             "url": absolute(f"/products/{index}/"),
         }
-        for index, (name, variant, quantity, price, image) in enumerate(SAMPLE_LINES, start=1)
+        for index, (name, variant, quantity, price, image) in enumerate(samples, start=1)
     ]
-    total = "120.80"
+    total = "120.80" if not worst_case else "9999999999.99"
     if kind == "cart":
         return {
             "id": "sample-cart",
@@ -50,8 +61,14 @@ def sample_commerce(kind: str) -> dict[str, Any]:
     }
 
 
-def sample_context(key: str, language: str, *, contact: dict[str, str] | None = None) -> dict[str, Any]:
-    """The context a letter with this key would get, filled with sample values."""
+def sample_context(
+    key: str, language: str, *, contact: dict[str, str] | None = None, worst_case: bool = False
+) -> dict[str, Any]:
+    """The context a letter with this key would get, filled with sample values.
+
+    ``worst_case`` fills it as heavily as real data may: 200 cart lines, long names. A
+    letter must render that within the render budget to be saved.
+    """
     from .scenarios.registry import UnknownKind, registry
 
     kind_name = key.split("/", 1)[0]
@@ -63,10 +80,11 @@ def sample_context(key: str, language: str, *, contact: dict[str, str] | None = 
     except UnknownKind:
         subject_type, scenario, steps = None, {"kind": kind_name, "name": kind_name}, [key]
     position = steps.index(key) + 1 if key in steps else 1
-    snapshot = {subject_type: sample_commerce(subject_type)} if subject_type else {}
+    snapshot = {subject_type: sample_commerce(subject_type, worst_case=worst_case)} if subject_type else {}
+    first, last = ("Anna", "Smith") if not worst_case else ("Anna-" + "M" * 140, "Smith-" + "W" * 140)
     return build_context(
         contact=contact
-        or contact_context(email="anna@example.com", first_name="Anna", last_name="Smith", language=language),
+        or contact_context(email="anna@example.com", first_name=first, last_name=last, language=language),
         scenario=scenario,
         position=position,
         steps=len(steps),

@@ -74,20 +74,32 @@ class EmailTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
             context = sample_context(self.key, self.language)
         return validate_letter(self.subject, self.preheader, self.body, context, self.language)
 
+    #: What :meth:`clean` removed from the body (scripts, handlers…), for the editor's message.
+    removed_markup: list[str] = []
+
     def clean(self) -> None:
         """A broken letter is refused when it is saved, never found when it is due.
 
+        Active content (scripts, event handlers, ``javascript:`` links, frames) is removed
+        first and listed in ``removed_markup``. The letter then renders with the small
+        sample and with a worst-case one (200 cart lines, long names) within the render
+        budget, so a letter too costly for a real cart is refused now, not at send time.
         The error is also kept in ``letter_error`` (field, message, line) for the admin's
         code editor, which highlights the line.
         """
         super().clean()
         from ..rendering import LetterError
+        from ..samples import sample_context
+        from ..sanitize import sanitize_body
 
         # Browsers post textareas with CRLF line ends; MJML and the line numbers want LF.
         self.body = (self.body or "").replace("\r\n", "\n").replace("\r", "\n")
+        sanitized = sanitize_body(self.body)
+        self.body, self.removed_markup = sanitized.body, sanitized.removed
         self.letter_error = None
         try:
             self.render_sample()
+            self.render_sample(sample_context(self.key, self.language, worst_case=True))
         except LetterError as error:
             self.letter_error = error
             raise ValidationError({error.field: str(error)}) from error
