@@ -42,6 +42,14 @@ DEFAULTS: dict[str, Any] = {
     "TRIGGERS_BOT_CLICK_SECONDS": 5,
     "TRIGGERS_ATTRIBUTION_WINDOW": timedelta(days=5),
     "TRIGGERS_ATTRIBUTION": "click",
+    # Editor safety (issue 8): test-letter limits and the cost of rendering a letter.
+    "TRIGGERS_TEST_SEND_LIMIT": 20,  # test messages per user per window
+    "TRIGGERS_TEST_SEND_WINDOW": timedelta(hours=1),
+    "TRIGGERS_LETTER_MAX_SIZE": 200_000,  # characters of MJML body, after shipped partials
+    "TRIGGERS_LETTER_MAX_DEPTH": 60,  # nested elements in the MJML body
+    "TRIGGERS_TEMPLATE_MAX_WIDTH": 1000,  # widths and precisions in filters (ljust, stringformat…)
+    "TRIGGERS_RENDER_TIME_LIMIT": 2.0,  # seconds of template rendering per letter
+    "TRIGGERS_RENDER_MAX_OUTPUT": 2_000_000,  # characters of HTML per rendered letter
     # Data rights (issue 8): how long personal data is kept (a timedelta, days, or None:
     # forever); the daily purge deletes events and tracking rows, anonymises deliveries.
     "TRIGGERS_RETAIN_EVENTS": timedelta(days=365),
