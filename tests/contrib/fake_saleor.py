@@ -1,13 +1,16 @@
 """A Saleor on loopback for the adapter's tests: its JWKS, its ``{ app { id } }``, its signatures.
 
-Signatures are made the way Saleor makes them (``saleor/core/jwt_manager.py``,
-``JWTManager.jws_encode``): PyJWT's ``api_jws.encode`` with ``is_payload_detached=True`` and
-``headers={"kid": ...}``, which yields the ``{"alg": "RS256", "b64": false, "crit": ["b64"]}``
-header and a ``<header>..<signature>`` token.
+Signatures are made exactly the way Saleor makes them (``saleor/core/jwt_manager.py``,
+``JWTManager.jws_encode`` and ``get_jwks``): PyJWT's ``api_jws.encode`` with
+``is_payload_detached=True`` and ``headers={"kid": <RFC 7638 thumbprint>, "crit": ["b64"]}``,
+which yields the protected header ``{"alg": "RS256", "b64": false, "crit": ["b64"], "kid": …,
+"typ": "JWT"}`` and a ``<header>..<signature>`` token; the JWKS publishes each key with
+``use: "sig"``, ``alg: "RS256"`` and that thumbprint as ``kid``.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -30,17 +33,28 @@ def private_key(name: str) -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def public_jwk(name: str, kid: str) -> dict:
+def thumbprint(jwk: dict) -> str:
+    """RFC 7638 JWK thumbprint (SHA-256) of an RSA key: what Saleor uses as ``kid``."""
+    canonical = json.dumps({"e": jwk["e"], "kty": jwk["kty"], "n": jwk["n"]}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).decode().rstrip("=")
+
+
+def public_jwk(name: str) -> dict:
+    """The key as Saleor's ``/.well-known/jwks.json`` publishes it."""
     jwk = json.loads(RSAAlgorithm.to_jwk(private_key(name).public_key()))
-    jwk.update({"use": "sig", "kid": kid})
+    jwk.update({"use": "sig", "kid": thumbprint(jwk), "alg": "RS256"})
     return jwk
+
+
+def kid_of(name: str) -> str:
+    return public_jwk(name)["kid"]
 
 
 class FakeSaleor:
     """Serves ``/.well-known/jwks.json`` and ``/graphql/`` on 127.0.0.1, counting requests."""
 
     def __init__(self) -> None:
-        self.keys = {"1": "saleor-key-1"}  # kid → key name: what the JWKS publishes
+        self.keys = ["saleor-key-1"]  # names of the keys the JWKS publishes; the first one signs
         self.hits: Counter = Counter()
         self.tokens = {TOKEN: APP_ID}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -65,15 +79,22 @@ class FakeSaleor:
         self.thread.join(timeout=5)
 
     def jwks(self) -> dict:
-        return {"keys": [public_jwk(name, kid) for kid, name in self.keys.items()]}
+        return {"keys": [public_jwk(name) for name in self.keys]}
 
-    def sign(self, body: bytes, kid: str = "1", key: str | None = None) -> str:
-        """The ``Saleor-Signature`` Saleor would send for ``body``."""
+    def rotate(self, name: str) -> str:
+        """Saleor gets a new private key (e.g. a new ``RSA_PRIVATE_KEY``); returns its kid."""
+        self.keys = [name]
+        return kid_of(name)
+
+    def sign(self, body: bytes, key: str | None = None, kid: str | None = None) -> str:
+        """The ``Saleor-Signature`` Saleor would send for ``body`` (signed with ``key``, whose
+        thumbprint is the kid unless ``kid`` forges another)."""
+        name = key or self.keys[0]
         return api_jws.encode(
             body,
-            key=private_key(key or self.keys.get(kid, "saleor-key-1")),
+            key=private_key(name),
             algorithm="RS256",
-            headers={"kid": kid},
+            headers={"kid": kid or kid_of(name), "crit": ["b64"]},
             is_payload_detached=True,
         )
 

@@ -17,7 +17,7 @@ from wagtail_triggers.models import Contact, Enrollment, Event
 
 from ..conftest import scenario_of
 from .conftest import checkout_payload, order_payload, user_payload
-from .fake_saleor import APP_ID, TOKEN
+from .fake_saleor import APP_ID, TOKEN, kid_of
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_register_stores_the_install_with_its_token_app_id_and_keys(installed, s
     assert installed.api_url == saleor.api_url
     assert installed.token == TOKEN
     assert installed.app_id == APP_ID
-    assert [k["kid"] for k in installed.jwks["keys"]] == ["1"]
+    assert [k["kid"] for k in installed.jwks["keys"]] == [kid_of("saleor-key-1")]
     assert saleor.hits["/graphql/"] == 1 and saleor.hits["/.well-known/jwks.json"] == 1
 
 
@@ -60,7 +60,13 @@ def test_register_refuses_a_saleor_that_is_not_allowed_without_calling_it(client
         HTTP_SALEOR_API_URL=saleor.api_url,
     )
     assert response.status_code == 403
-    assert "TRIGGERS_SALEOR_ALLOWED_API_URLS" in response.json()["error"]
+    assert response.json() == {
+        "success": False,
+        "error": {
+            "code": "SALEOR_URL_PROHIBITED",
+            "message": f"{saleor.api_url} may not install this app: add it to TRIGGERS_SALEOR_ALLOWED_API_URLS",
+        },
+    }
     assert not SaleorInstall.objects.exists()
     assert not saleor.hits
 
@@ -73,6 +79,7 @@ def test_register_refuses_a_token_saleor_does_not_know(client, saleor, saleor_se
         HTTP_SALEOR_API_URL=saleor.api_url,
     )
     assert response.status_code == 401
+    assert response.json()["error"]["code"] == "UNKNOWN_APP_ID"
     assert not SaleorInstall.objects.exists()
 
 
@@ -82,7 +89,8 @@ def test_register_answers_malformed_requests_with_400(client, saleor, saleor_set
         "/saleor/register/", data=body, content_type="application/json", HTTP_SALEOR_API_URL=saleor.api_url
     )
     assert response.status_code == 400
-    assert response.json()["error"]
+    error = response.json()["error"]  # the shape Saleor shows when an install fails
+    assert error["code"] in {"INVALID_REQUEST", "MISSING_AUTH_TOKEN"} and error["message"]
 
 
 # -- verification --------------------------------------------------------------------------------
@@ -157,14 +165,16 @@ def test_an_unknown_key_refetches_the_jwks_once_then_refuses(installed, webhooks
     installed.save()
     before = saleor.hits["/.well-known/jwks.json"]
     body = json.dumps(checkout_payload()).encode()
-    forged = saleor.sign(body, kid="attacker", key="attacker-key")
+    forged = saleor.sign(body, key="attacker-key")
     response = webhooks.post("CHECKOUT_UPDATED", body, signature=forged)
-    assert response.status_code == 401
-    assert "unknown signing key 'attacker'" in response.json()["error"]
+    assert response.status_code == 401  # Saleor's current keys do not have it: final
+    assert f"unknown signing key {kid_of('attacker-key')!r}" in response.json()["error"]
     assert saleor.hits["/.well-known/jwks.json"] == before + 1
-    # Within the refetch interval, more unknown keys cost Saleor nothing.
+    # Within the refetch interval, more unknown keys cost Saleor nothing: 503, retried later.
     for _ in range(3):
-        assert webhooks.post("CHECKOUT_UPDATED", body, signature=forged).status_code == 401
+        response = webhooks.post("CHECKOUT_UPDATED", body, signature=forged)
+        assert response.status_code == 503
+        assert 1 <= int(response["Retry-After"]) <= 60
     assert saleor.hits["/.well-known/jwks.json"] == before + 1
     assert not Event.objects.exists()
 
@@ -174,7 +184,8 @@ def test_a_known_key_id_with_the_wrong_key_does_not_refetch(installed, webhooks,
     installed.save()
     before = saleor.hits["/.well-known/jwks.json"]
     body = json.dumps(checkout_payload()).encode()
-    response = webhooks.post("CHECKOUT_UPDATED", body, signature=saleor.sign(body, kid="1", key="attacker-key"))
+    forged = saleor.sign(body, key="attacker-key", kid=kid_of("saleor-key-1"))
+    response = webhooks.post("CHECKOUT_UPDATED", body, signature=forged)
     assert response.status_code == 401
     assert saleor.hits["/.well-known/jwks.json"] == before
 
@@ -182,12 +193,12 @@ def test_a_known_key_id_with_the_wrong_key_does_not_refetch(installed, webhooks,
 def test_a_rotated_key_is_accepted_after_one_refetch(installed, webhooks, saleor):
     installed.jwks_fetched_at = timezone.now() - timedelta(hours=1)
     installed.save()
-    saleor.keys = {"2": "saleor-key-2"}  # Saleor rotated its key
+    new_kid = saleor.rotate("saleor-key-2")
     body = json.dumps(checkout_payload()).encode()
-    response = webhooks.post("CHECKOUT_UPDATED", body, signature=saleor.sign(body, kid="2"))
+    response = webhooks.post("CHECKOUT_UPDATED", body, signature=saleor.sign(body))
     assert response.status_code == 200, response.content
     installed.refresh_from_db()
-    assert [k["kid"] for k in installed.jwks["keys"]] == ["2"]
+    assert [k["kid"] for k in installed.jwks["keys"]] == [new_kid]
 
 
 def test_legacy_hmac_signatures_verify_for_an_install_with_a_secret(installed, webhooks, saleor):

@@ -124,7 +124,10 @@ def _language(code: Any) -> str:
 
 
 def _moment(value: Any) -> datetime | None:
-    moment = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) and len(value) < 64 else None
+    except ValueError:  # well-formed but impossible, e.g. month 13: no moment, not a crash
+        return None
     return moment if moment is not None and timezone.is_aware(moment) else None
 
 

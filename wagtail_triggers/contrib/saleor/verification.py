@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -37,7 +38,17 @@ logger = logging.getLogger(__name__)
 
 
 class VerificationFailed(Exception):
-    """The request is not provably from the installed Saleor (answered with 401)."""
+    """The request is not provably from the installed Saleor (answered with 401, final)."""
+
+
+class KeyNotYetKnown(VerificationFailed):
+    """Signed with a key id we cannot check yet: Saleor may have just rotated its key, and the
+    JWKS may not be refetched before ``retry_after`` seconds (or the refetch failed). Answered
+    with 503, which Saleor retries — a 401 would lose the delivery for good."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def verify(install: SaleorInstall, signature: str, body: bytes) -> None:
@@ -69,10 +80,14 @@ def verify_jws(install: SaleorInstall, signature: str, body: bytes) -> None:
     if header.get("b64") is not False or signature.split(".")[1]:
         raise VerificationFailed("the signature must be a JWS with a detached payload (b64: false)")
     kid = header.get("kid")
+    if kid is not None and (not isinstance(kid, str) or len(kid) > 200):
+        raise VerificationFailed("malformed key id in the JWS header")
     key = find_key(install.jwks, kid)
-    if key is None and refetch_jwks(install):
-        key = find_key(install.jwks, kid)
     if key is None:
+        if not refetch_jwks(install):
+            raise KeyNotYetKnown(f"signing key {kid!r} is not known yet; retry later", _retry_after(install))
+        key = find_key(install.jwks, kid)
+    if key is None:  # Saleor's current JWKS does not have it either: not Saleor's key
         raise VerificationFailed(f"unknown signing key {kid!r}")
     try:
         api_jws.decode_complete(signature, key=key, algorithms=["RS256"], detached_payload=body)
@@ -84,7 +99,11 @@ def verify_jws(install: SaleorInstall, signature: str, body: bytes) -> None:
 
 def find_key(jwks: Any, kid: str | None) -> Any:
     """The RSA public key with id ``kid`` in a JWKS (or its only key when there is no kid)."""
-    keys = [k for k in (jwks or {}).get("keys", []) if isinstance(k, dict) and k.get("use", "sig") == "sig"]
+    keys = [
+        k
+        for k in (jwks or {}).get("keys", [])
+        if isinstance(k, dict) and k.get("use", "sig") == "sig" and k.get("alg", "RS256") == "RS256"
+    ]
     if kid is not None:
         keys = [k for k in keys if k.get("kid") == kid]
     if len(keys) != 1:
@@ -94,6 +113,14 @@ def find_key(jwks: Any, kid: str | None) -> Any:
     except jwt.PyJWTError:
         logger.warning("Unusable key %r in the JWKS", kid)
         return None
+
+
+def _retry_after(install: SaleorInstall) -> int:
+    """Seconds until the next JWKS refetch is allowed for ``install`` (at least 1)."""
+    if install.jwks_fetched_at is None:
+        return 1
+    left = install.jwks_fetched_at + conf.refetch_interval() - timezone.now()
+    return max(1, math.ceil(left.total_seconds()))
 
 
 def refetch_jwks(install: SaleorInstall) -> bool:

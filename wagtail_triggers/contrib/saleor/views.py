@@ -6,12 +6,19 @@ Enrolment, rendering and sending happen later in the queue. Every refusal is a 4
 JSON ``{"error": ...}`` — Saleor retries only 5xx and timeouts, so a 4xx is final — and
 nothing is stored before the signature is verified.
 
-Status codes: 400 malformed request or body, wrong ``Saleor-Event`` for the endpoint;
-401 bad or missing signature; 403 unknown or not allowed ``Saleor-Api-Url``; 405 not POST;
-413 body over ``TRIGGERS_SALEOR_MAX_BODY_SIZE``; 422 the data is Saleor's but our validation
-refused it (e.g. a price without currency) — logged, and visible as a failed delivery in
-Saleor's dashboard. A payload with nothing to mail (a checkout without an email, an order
-update that is not a cancellation) is accepted with 200 ``{"status": "ignored"}``.
+Status codes: 400 malformed request or body (also JSON nested too deeply to parse), wrong
+``Saleor-Event`` for the endpoint; 401 bad or missing signature; 403 unknown or not allowed
+``Saleor-Api-Url``; 405 not POST; 413 body over ``TRIGGERS_SALEOR_MAX_BODY_SIZE``; 422 the
+data is Saleor's but our validation refused it (e.g. a price without currency) — logged, and
+visible as a failed delivery in Saleor's dashboard; 503 with ``Retry-After`` when the body is
+signed with a key id we cannot check yet (a key rotated inside the JWKS refetch interval), so
+Saleor retries instead of losing the delivery. A payload with nothing to mail (a checkout
+without an email, an order update that is not a cancellation) is accepted with 200
+``{"status": "ignored"}``.
+
+The register endpoint answers errors in the shape Saleor reads and shows when an install fails
+(``saleor/app/installation_utils.py`` reads ``error.message``), with the codes of Saleor's app
+SDK: ``{"success": false, "error": {"code": "SALEOR_URL_PROHIBITED", "message": ...}}``.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from wagtail_triggers.models import Event
 from . import conf, mapping, remote
 from .manifest import build_manifest
 from .models import SaleorInstall
-from .verification import VerificationFailed, verify
+from .verification import KeyNotYetKnown, VerificationFailed, verify
 
 logger = logging.getLogger(__name__)
 
@@ -51,23 +58,49 @@ def _header(request: HttpRequest, name: str) -> str:
     return (request.headers.get(name) or request.headers.get(f"X-{name}") or "").strip()
 
 
-def _read_body(request: HttpRequest) -> bytes | JsonResponse:
+class _Refused(Exception):
+    """A request refused before it is understood: status, error code and message."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _register_error(status: int, code: str, message: str) -> JsonResponse:
+    """An install refused, in the shape Saleor shows to the person installing the app."""
+    response = JsonResponse({"success": False, "error": {"code": code, "message": message}}, status=status)
+    if status == 405:
+        response["Allow"] = "POST"
+    return response
+
+
+def _read_body(request: HttpRequest) -> bytes:
     limit = conf.get("TRIGGERS_SALEOR_MAX_BODY_SIZE")
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return _error(400, "invalid Content-Length")
+        raise _Refused(400, "INVALID_REQUEST", "invalid Content-Length") from None
     if declared > limit:
-        return _error(413, f"body larger than {limit} bytes")
+        raise _Refused(413, "BODY_TOO_LARGE", f"body larger than {limit} bytes")
     try:
         body = request.body
     except RequestDataTooBig:
-        return _error(413, f"body larger than {limit} bytes")
+        raise _Refused(413, "BODY_TOO_LARGE", f"body larger than {limit} bytes") from None
     if len(body) > limit:
-        return _error(413, f"body larger than {limit} bytes")
+        raise _Refused(413, "BODY_TOO_LARGE", f"body larger than {limit} bytes")
     if not body:
-        return _error(400, "empty body")
+        raise _Refused(400, "INVALID_REQUEST", "empty body")
     return body
+
+
+def _parse_json(body: bytes, **options: Any) -> Any:
+    """The body as JSON; a body nested too deeply for the parser is malformed, not a crash."""
+    try:
+        return json.loads(body, **options)
+    except RecursionError:
+        raise _Refused(400, "INVALID_REQUEST", "the body is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError):
+        raise _Refused(400, "INVALID_REQUEST", "the body is not JSON") from None
 
 
 @never_cache
@@ -84,32 +117,35 @@ def manifest(request: HttpRequest) -> JsonResponse:
 def register(request: HttpRequest) -> JsonResponse:
     """Saleor POSTs ``{"auth_token": ...}`` with ``Saleor-Api-Url`` after creating the app."""
     if request.method != "POST":
-        return _error(405, "POST only")
-    body = _read_body(request)
-    if isinstance(body, JsonResponse):
-        return body
-    if not _header(request, "Saleor-Api-Url"):
-        return _error(400, "missing Saleor-Api-Url header")
-    api_url = conf.normalize_api_url(_header(request, "Saleor-Api-Url"))
+        return _register_error(405, "METHOD_NOT_ALLOWED", "POST only")
     try:
-        token = json.loads(body).get("auth_token")
-    except (ValueError, UnicodeDecodeError, AttributeError):
-        return _error(400, 'the body must be JSON: {"auth_token": ...}')
-    if not isinstance(token, str) or not token:
-        return _error(400, "missing auth_token")
+        body = _read_body(request)
+        if not _header(request, "Saleor-Api-Url"):
+            raise _Refused(400, "MISSING_SALEOR_API_URL", "missing Saleor-Api-Url header")
+        data = _parse_json(body)
+    except _Refused as refused:
+        return _register_error(refused.status, refused.code, refused.message)
+    api_url = conf.normalize_api_url(_header(request, "Saleor-Api-Url"))
+    token = data.get("auth_token") if isinstance(data, dict) else None
+    if not isinstance(token, str) or not token or len(token) > 255 or "\x00" in token:
+        return _register_error(400, "MISSING_AUTH_TOKEN", 'the body must be JSON: {"auth_token": ...}')
     if not conf.is_allowed(api_url):
         logger.warning("Refused to install into %s: not in TRIGGERS_SALEOR_ALLOWED_API_URLS", api_url)
-        return _error(403, f"{api_url} may not install this app: add it to TRIGGERS_SALEOR_ALLOWED_API_URLS")
+        return _register_error(
+            403,
+            "SALEOR_URL_PROHIBITED",
+            f"{api_url} may not install this app: add it to TRIGGERS_SALEOR_ALLOWED_API_URLS",
+        )
     try:
         app_id = remote.fetch_app_id(api_url, token)
     except remote.RemoteError as exc:
         logger.warning("Install into %s refused: %s", api_url, exc)
-        return _error(401, "the token could not be used to fetch the app id from Saleor")
+        return _register_error(401, "UNKNOWN_APP_ID", "the token could not be used to fetch the app id from Saleor")
     try:
         jwks = remote.fetch_jwks(api_url)
     except remote.RemoteError as exc:
         logger.warning("Install into %s failed: %s", api_url, exc)
-        return _error(502, "could not fetch Saleor's public keys (JWKS)")
+        return _register_error(401, "JWKS_NOT_AVAILABLE", "could not fetch Saleor's public keys (JWKS)")
     _install, created = SaleorInstall.objects.update_or_create(
         api_url=api_url,
         defaults={
@@ -133,9 +169,10 @@ def webhook(request: HttpRequest, event: str) -> JsonResponse:
         return _error(404, f"no webhook {event!r} here")
     if request.method != "POST":
         return _error(405, "POST only")
-    body = _read_body(request)
-    if isinstance(body, JsonResponse):
-        return body
+    try:
+        body = _read_body(request)
+    except _Refused as refused:
+        return _error(refused.status, refused.message)
     raw_api_url = _header(request, "Saleor-Api-Url")
     if not raw_api_url:
         return _error(400, "missing Saleor-Api-Url header")
@@ -148,13 +185,18 @@ def webhook(request: HttpRequest, event: str) -> JsonResponse:
         return _error(403, f"the app is not installed for {api_url}")
     try:
         verify(install, _header(request, "Saleor-Signature"), body)
+    except KeyNotYetKnown as exc:
+        logger.warning("Deferred a %s webhook from %s: %s", name, api_url, exc)
+        response = _error(503, f"signature cannot be checked yet: {exc}")
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     except VerificationFailed as exc:
         logger.warning("Refused a %s webhook from %s: %s", name, api_url, exc)
         return _error(401, f"signature verification failed: {exc}")
     try:
-        payload = json.loads(body, parse_float=Decimal)  # money stays exact
-    except (ValueError, UnicodeDecodeError):
-        return _error(400, "the body is not JSON")
+        payload = _parse_json(body, parse_float=Decimal)  # money stays exact
+    except _Refused as refused:
+        return _error(refused.status, refused.message)
     try:
         plan = mapping.plan(install, name, payload, body)
     except mapping.MalformedPayload as exc:
