@@ -95,7 +95,9 @@ def annabel(enable, clock, smtp, superuser_for_log):
     assert "Annabel" in message.get_body(preferencelist=("html",)).get_content()
     delivery = Delivery.objects.get()
     record_open(delivery, "Mozilla/5.0 (Annabel's phone)", clock.now + timedelta(minutes=5))
-    record_click(delivery, "https://shop.example/cart/c1/", "Mozilla/5.0 (Annabel's phone)", clock.now + timedelta(minutes=6))
+    record_click(
+        delivery, "https://shop.example/cart/c1/", "Mozilla/5.0 (Annabel's phone)", clock.now + timedelta(minutes=6)
+    )
     clock.advance(minutes=10)
     record_event("order_completed", email=EMAIL, data=order_payload("o1", "c1"), occurred_at=clock.now)
     clock.tick(minutes=1)

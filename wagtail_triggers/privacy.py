@@ -13,8 +13,8 @@ import json
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
@@ -73,7 +73,9 @@ def erased_among(emails: Iterable[str]) -> set[str]:
     digests = list(by_digest)
     for start in range(0, len(digests), 500):
         chunk = digests[start : start + 500]
-        found.update(by_digest[d] for d in ErasedAddress.objects.filter(digest__in=chunk).values_list("digest", flat=True))
+        found.update(
+            by_digest[d] for d in ErasedAddress.objects.filter(digest__in=chunk).values_list("digest", flat=True)
+        )
     return found
 
 
@@ -127,8 +129,8 @@ def export_contact(email: str) -> dict[str, Any]:
     Raises ``ValueError`` for a malformed address and :class:`UnknownPerson` when nothing is
     stored about it.
     """
-    from .models import Conversion, Delivery, Enrollment, Event, IssuedCoupon, TrackingEvent
     from .models import Contact as ContactModel
+    from .models import Conversion, Delivery, Enrollment, Event, IssuedCoupon, TrackingEvent
 
     email = _normalise(email)
     contact = ContactModel.objects.filter(email=email).first()
@@ -143,9 +145,7 @@ def export_contact(email: str) -> dict[str, Any]:
         "contact": _row(contact) if contact else None,
         "consent": [_row(s) for s in contact.suppressions.order_by("created_at", "pk")] if contact else [],
         "events": [_row(e) for e in events.order_by("occurred_at", "pk")],
-        "enrollments": [
-            _row(e) for e in Enrollment.objects.filter(contact=contact).order_by("started_at", "pk")
-        ]
+        "enrollments": [_row(e) for e in Enrollment.objects.filter(contact=contact).order_by("started_at", "pk")]
         if contact
         else [],
         "deliveries": [_row(d) for d in deliveries],
@@ -288,7 +288,9 @@ def forget_contact(email: str, *, user=None) -> ForgetReport:
         report.counts["hash_stored"] = int(created)
         placeholder = placeholder_contact()
         contact = Contact.objects.select_for_update().filter(email=email).first()
-        events = Event.objects.filter(Q(email=email) | Q(contact=contact)) if contact else Event.objects.filter(email=email)
+        events = (
+            Event.objects.filter(Q(email=email) | Q(contact=contact)) if contact else Event.objects.filter(email=email)
+        )
         report.counts["events"] = events.delete()[1].get(Event._meta.label, 0)
         if contact is not None:
             active = Enrollment.objects.filter(contact=contact, state=Enrollment.State.ACTIVE)
