@@ -142,9 +142,7 @@ def test_a_server_down_for_the_whole_tick_leaves_every_letter_queued(settings, b
     server.start()
     try:
         assert tick(batch.now + timedelta(minutes=1)).counts["sent"] == 20
-        assert count(server) == Count(
-            delivered=20, duplicated=0, lost=0, queued=0, unknown=0, refused=0, resend_risk=0
-        )
+        assert count(server) == Count(delivered=20, duplicated=0, lost=0, queued=0, unknown=0, refused=0, resend_risk=0)
     finally:
         server.stop()
 

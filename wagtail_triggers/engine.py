@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
@@ -226,6 +226,19 @@ def isolated(scenario: Scenario, report: TickReport, what: str) -> Iterator[None
         report.add("scenario_errors")
 
 
+MISSING_KIND = "the scenario kind {kind!r} is not registered (was its app removed?)"
+
+
+def _error_is_over(scenario: Scenario) -> bool:
+    """A clean scan ends a scan or missing-kind error at once; an error from one event or one
+    letter stays on show for a day (it may only happen now and then)."""
+    if not scenario.last_error:
+        return False
+    if scenario.last_error.startswith(("scan:", MISSING_KIND.split("{", 1)[0])):
+        return True
+    return scenario.last_error_at is None or scenario.last_error_at < timezone.now() - timedelta(days=1)
+
+
 def runnable_scenarios(report: TickReport) -> list[Scenario]:
     """Enabled scenarios whose kind is registered; the others are marked and left alone (their
     chains and queued letters wait, untouched, until the kind is back or the scenario is off)."""
@@ -236,7 +249,7 @@ def runnable_scenarios(report: TickReport) -> list[Scenario]:
         if scenario.kind in registry:
             runnable.append(scenario)
             continue
-        message = f"the scenario kind {scenario.kind!r} is not registered (was its app removed?)"
+        message = MISSING_KIND.format(kind=scenario.kind)
         if scenario.last_error != message:
             logger.error("Scenario %s: %s", scenario.pk, message)
         scenario.mark_error(message)
@@ -254,7 +267,7 @@ def run_scans(now: datetime, report: TickReport) -> None:
         failures = report.counts.get("scenario_errors", 0)
         with isolated(scenario, report, "scan"):
             report.add("enrolled", scenario.kind_class.scan(scenario, now))
-        if report.counts.get("scenario_errors", 0) == failures:
+        if report.counts.get("scenario_errors", 0) == failures and _error_is_over(scenario):
             scenario.clear_error()
 
 

@@ -1,0 +1,66 @@
+"""System checks for the send path's timing: a tick must end before django-q2 kills it, and a
+letter's lease must outlast the longest a worker can legitimately spend on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Warning, register
+
+from . import conf
+from .ticktime import budget_seconds, q_cluster_timeout, seconds
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def worst_letter_seconds() -> float | None:
+    """The longest one letter may take after the budget check: every SMTP step may wait for
+    ``EMAIL_TIMEOUT``, and a broken connection is reopened a few times with doubling sleeps."""
+    timeout = getattr(settings, "EMAIL_TIMEOUT", None)
+    if not timeout:
+        return None
+    tries = max(1, int(conf.get("TRIGGERS_SMTP_RECONNECT_TRIES")))
+    backoff = seconds(conf.get("TRIGGERS_SMTP_RECONNECT_BACKOFF"))
+    sleeps = sum(backoff * 2**n for n in range(tries - 1))
+    # connect + EHLO + MAIL + RCPT + DATA + final reply, then reconnecting and sending once more
+    return 6 * float(timeout) * 2 + tries * float(timeout) + sleeps
+
+
+@register()
+def check_send_timing(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    warnings: list[Warning] = []
+    budget = budget_seconds()
+    timeout = q_cluster_timeout()
+    if timeout and budget >= timeout:
+        warnings.append(
+            Warning(
+                f"TRIGGERS_TICK_TIME_BUDGET ({budget:g} s) is not below Q_CLUSTER['timeout'] ({timeout:g} s).",
+                hint="django-q2 kills a task at its timeout, possibly in the middle of a send. Leave a margin "
+                "for one letter in flight, e.g. a budget of 45 s for a timeout of 60 s.",
+                id="wagtail_triggers.W101",
+            )
+        )
+    smtp = getattr(settings, "EMAIL_BACKEND", "") == SMTP_BACKEND
+    worst = worst_letter_seconds()
+    if smtp and worst is None:
+        warnings.append(
+            Warning(
+                "EMAIL_TIMEOUT is not set: a mail server that stops answering holds a letter (and the tick) forever.",
+                hint="Set EMAIL_TIMEOUT, e.g. 10 seconds.",
+                id="wagtail_triggers.W102",
+            )
+        )
+    lease = seconds(conf.get("TRIGGERS_SEND_LEASE"))
+    needed = budget + (worst or 0)
+    if lease <= needed:
+        warnings.append(
+            Warning(
+                f"TRIGGERS_SEND_LEASE ({lease:g} s) is not longer than the tick's time budget plus one "
+                f"letter's worst case ({needed:g} s).",
+                hint="Another worker would mark letters still being sent as 'unknown'. Lengthen the lease "
+                "or shorten TRIGGERS_TICK_TIME_BUDGET / EMAIL_TIMEOUT.",
+                id="wagtail_triggers.W103",
+            )
+        )
+    return warnings
