@@ -1,9 +1,20 @@
-"""'Send me a test': a letter as the editor sees it now, to the editor and listed addresses.
+"""'Send me a test': a letter as the editor sees it now, to the editor and known addresses.
 
 A test letter is rendered from the template being edited (its latest revision, draft or
 live), marked as a test (``[TEST]`` in the subject, ``X-Triggers-Test: 1``) and sent through
 Django's email backend directly. It creates no Delivery row, so it is never counted in
 statistics and never blocks or repeats a real letter.
+
+Editing a letter must not make the admin an open relay, so a test goes only to:
+
+- the editor's own address, the test addresses of the letter's scenarios, and the
+  addresses of staff users — unless the editor holds
+  ``wagtail_triggers.send_test_to_any_address``;
+- never to an address that is unsubscribed, suppressed or forgotten (whatever the permission);
+- at most ``TRIGGERS_TEST_SEND_LIMIT`` messages per editor per ``TRIGGERS_TEST_SEND_WINDOW``.
+
+Every send is a :class:`~wagtail_triggers.models.letters.TestSend` row (who, which letter,
+to whom, when, how many went out) and an audit log entry.
 """
 
 from __future__ import annotations
@@ -12,18 +23,29 @@ from dataclasses import replace
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from .. import conf
 from ..compose import build_message
 from ..models import Contact, EmailTemplate, Scenario
+from ..models.letters import TestSend
 from ..rendering import compile_letter, render_letter
 from .previewing import letter_context
 
 TEST_HEADER = "X-Triggers-Test"
 MAX_RECIPIENTS = 20
+ANY_ADDRESS_PERMISSION = "wagtail_triggers.send_test_to_any_address"
+
+
+class TestSendRefused(ValidationError):
+    """A test letter that may not go out as asked; the message says why, for the form."""
 
 
 def scenario_for(template: EmailTemplate) -> Scenario | None:
@@ -32,6 +54,122 @@ def scenario_for(template: EmailTemplate) -> Scenario | None:
         Scenario.objects.filter(steps__template_key=template.key).order_by("-enabled", "priority", "pk").first()
         or Scenario.objects.filter(kind=template.scenario_kind).order_by("-enabled", "priority", "pk").first()
     )
+
+
+def _normalise(addresses: list[str]) -> list[str]:
+    return list(dict.fromkeys(address.strip().lower() for address in addresses if address.strip()))
+
+
+def may_send_anywhere(user) -> bool:
+    return bool(user is not None and user.has_perm(ANY_ADDRESS_PERMISSION))
+
+
+def known_addresses(template: EmailTemplate, user) -> set[str]:
+    """Where a test may go without the "any address" permission."""
+    allowed = {(getattr(user, "email", "") or "").strip().lower()} - {""}
+    scenarios = Scenario.objects.filter(Q(steps__template_key=template.key) | Q(kind=template.scenario_kind)).distinct()
+    for scenario in scenarios:
+        allowed.update(scenario.test_address_list())
+    return allowed
+
+
+def _staff_addresses(addresses: list[str]) -> set[str]:
+    """Those of ``addresses`` that belong to active staff users (admins of this site)."""
+    if not addresses:
+        return set()
+    users = get_user_model().objects.filter(is_active=True)
+    match = Q()
+    for address in addresses:
+        match |= Q(email__iexact=address)
+    staff = Q(is_staff=True) | Q(is_superuser=True) | Q(groups__permissions__codename="access_admin")
+    return {email.lower() for email in users.filter(match).filter(staff).values_list("email", flat=True)}
+
+
+def suppressed_addresses(addresses: list[str]) -> set[str]:
+    """Those of ``addresses`` no letter may reach: unsubscribed, suppressed or forgotten."""
+    if not addresses:
+        return set()
+    refused: set[str] = set()
+    match = Q()
+    for address in addresses:
+        match |= Q(email__iexact=address)
+    for contact in Contact.objects.filter(match):
+        if contact.unsubscribed_at or contact.is_suppressed(pauses=False):
+            refused.add(contact.email.lower())
+    from ..privacy import erased_among
+
+    refused.update(address.lower() for address in erased_among(addresses))
+    return refused
+
+
+def check_recipients(template: EmailTemplate, recipients: list[str], user) -> list[str]:
+    """The normalised recipients, or :class:`TestSendRefused` naming the refused ones."""
+    recipients = _normalise(recipients)
+    if len(recipients) > MAX_RECIPIENTS:
+        raise TestSendRefused(_("At most %(n)d addresses at a time.") % {"n": MAX_RECIPIENTS})
+    blocked = suppressed_addresses(recipients)
+    if blocked:
+        raise TestSendRefused(
+            _("These addresses unsubscribed or may not be mailed: %(addresses)s.")
+            % {"addresses": ", ".join(sorted(blocked))}
+        )
+    if not may_send_anywhere(user):
+        allowed = known_addresses(template, user)
+        unknown = [address for address in recipients if address not in allowed]
+        unknown = [address for address in unknown if address not in _staff_addresses(unknown)]
+        if unknown:
+            raise TestSendRefused(
+                _(
+                    "Test letters go only to you, the scenario's test addresses and staff; "
+                    "not to %(addresses)s."
+                )
+                % {"addresses": ", ".join(unknown)}
+            )
+    return recipients
+
+
+def sent_recently(user, now=None) -> int:
+    """How many test messages ``user`` sent in the current window."""
+    now = now or timezone.now()
+    since = now - conf.get("TRIGGERS_TEST_SEND_WINDOW")
+    rows = TestSend.objects.filter(user=user, created_at__gt=since)
+    return rows.aggregate(n=Sum("requested"))["n"] or 0
+
+
+def _reserve(template: EmailTemplate, recipients: list[str], user) -> TestSend:
+    """Record the send before it happens, under a lock on the user, within the limit."""
+    limit = conf.get("TRIGGERS_TEST_SEND_LIMIT")
+    with transaction.atomic():
+        if user is not None and user.pk:
+            get_user_model().objects.select_for_update().filter(pk=user.pk).first()  # serialise one user's posts
+            used = sent_recently(user)
+            if used + len(recipients) > limit:
+                raise TestSendRefused(
+                    _(
+                        "You may send %(limit)d test letters per %(window)s; %(left)d left now. "
+                        "Try again later."
+                    )
+                    % {
+                        "limit": limit,
+                        "window": _window_text(),
+                        "left": max(limit - used, 0),
+                    }
+                )
+        return TestSend.objects.create(
+            user=user if user is not None and user.pk else None,
+            template=template if template.pk else None,
+            template_key=template.key,
+            recipients=recipients,
+            requested=len(recipients),
+        )
+
+
+def _window_text() -> str:
+    seconds = int(conf.get("TRIGGERS_TEST_SEND_WINDOW").total_seconds())
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return _("hour") if hours == 1 else _("%(n)d hours") % {"n": hours}
+    return _("%(n)d minutes") % {"n": max(seconds // 60, 1)}
 
 
 def send_test(
@@ -44,9 +182,10 @@ def send_test(
 ) -> int:
     """Render ``template`` and send it to ``recipients``; returns how many messages went out.
 
-    Raises :class:`~wagtail_triggers.rendering.LetterError` if the letter does not render.
+    Raises :class:`TestSendRefused` when the rules above refuse it, and
+    :class:`~wagtail_triggers.rendering.LetterError` if the letter does not render.
     """
-    recipients = list(dict.fromkeys(address.strip().lower() for address in recipients if address.strip()))
+    recipients = check_recipients(template, recipients, user)
     if not recipients:
         return 0
     context = letter_context(template.key, template.language, contact=contact, is_test=True)
@@ -66,12 +205,18 @@ def send_test(
         )
         for address in recipients
     ]
+    record = _reserve(template, recipients, user)
     connection = connection or get_connection(fail_silently=False)
-    sent = connection.send_messages(messages) or 0
+    try:
+        sent = connection.send_messages(messages) or 0
+    except Exception as error:
+        TestSend.objects.filter(pk=record.pk).update(error=f"{type(error).__name__}: {error}"[:2000])
+        raise
+    TestSend.objects.filter(pk=record.pk).update(sent=sent)
     log(
         template,
         "wagtail_triggers.send_test",
         user=user,
-        data={"to": recipients, "contact": contact.email if contact else None},
+        data={"to": recipients, "contact": contact.email if contact else None, "sent": sent},
     )
     return sent

@@ -32,10 +32,11 @@ from ..models import Contact, Delivery, EmailTemplate, Enrollment, Event, Scenar
 from ..privacy import PLACEHOLDER_EMAIL
 from ..rendering import LetterError
 from .forms import EnableForm, SendTestForm, describe_delay
+from .letter_safety import LetterSafetyMixin
 from .permissions import can_change_contacts, can_enable, can_forget_contacts, letter_policy
 from .stats import with_last_week
 from .switching import switch_off, switch_on
-from .testsend import scenario_for, send_test
+from .testsend import TestSendRefused, scenario_for, send_test
 
 # -- scenarios --------------------------------------------------------------------------------
 
@@ -279,6 +280,9 @@ class SendTestView(LetterLookupMixin, PermissionCheckedMixin, WagtailAdminTempla
         recipients = form.cleaned_data["recipients"]
         try:
             sent = send_test(self.letter, recipients, contact=form.cleaned_data.get("contact"), user=self.request.user)
+        except TestSendRefused as error:  # not allowed: the limit, an outside or unsubscribed address
+            form.add_error(None, error)
+            return self.form_invalid(form)
         except LetterError as error:
             form.add_error(None, _("The letter cannot be rendered: %(error)s") % {"error": error})
             return self.form_invalid(form)
@@ -328,7 +332,7 @@ class ResetToDefaultView(LetterLookupMixin, PermissionCheckedMixin, WagtailAdmin
         return redirect(self.edit_url)
 
 
-class LetterEditView(snippet_views.EditView):
+class LetterEditView(LetterSafetyMixin, snippet_views.EditView):
     @cached_property
     def header_more_buttons(self):
         buttons = list(super().header_more_buttons)
@@ -359,7 +363,7 @@ class LetterEditView(snippet_views.EditView):
         return buttons
 
 
-class LetterCreateView(snippet_views.CreateView):
+class LetterCreateView(LetterSafetyMixin, snippet_views.CreateView):
     """Creating a letter; ``?key=…&language=…&from=<pk>`` starts from another language's copy."""
 
     def get_initial(self):
