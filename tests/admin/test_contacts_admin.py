@@ -174,3 +174,14 @@ def test_only_the_forget_permission_may_forget(make_user, client, anna, mailoutb
     record_event("cart_updated", email="anna@example.com", data=cart_payload("c9"), occurred_at=timezone.now())
     tick(timezone.now() + timedelta(days=3))
     assert len(mailoutbox) == 1
+
+
+def test_the_anonymous_placeholder_cannot_be_exported_or_forgotten(admin_client, anna):
+    from wagtail_triggers.privacy import PLACEHOLDER_EMAIL, forget_contact
+
+    forget_contact("anna@example.com")
+    placeholder = Contact.objects.get(email=PLACEHOLDER_EMAIL)
+    assert admin_client.get(reverse("wagtail_triggers_contacts:export", args=[placeholder.pk])).status_code == 404
+    response = admin_client.post(reverse("wagtail_triggers_contacts:forget", args=[placeholder.pk]))
+    assert response.status_code == 302 and Contact.objects.filter(email=PLACEHOLDER_EMAIL).exists()
+    assert Delivery.objects.get().contact == placeholder  # her letter is still counted, anonymously

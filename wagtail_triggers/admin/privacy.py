@@ -6,7 +6,7 @@ forgetting needs its own ``wagtail_triggers.forget_contact``, because it cannot 
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.log_actions import log
 
 from ..models import Contact
-from ..privacy import PLACEHOLDER_EMAIL, export_contact_json, forget_contact
+from ..privacy import PLACEHOLDER_EMAIL, UnknownPerson, export_contact_json, forget_contact
 
 
 class ExportContactView(PermissionCheckedMixin, BaseObjectMixin, View):
@@ -29,7 +29,10 @@ class ExportContactView(PermissionCheckedMixin, BaseObjectMixin, View):
 
     def get(self, request, *args, **kwargs):
         contact: Contact = self.object
-        body = export_contact_json(contact.email)
+        try:
+            body = export_contact_json(contact.email)
+        except (ValueError, UnknownPerson):  # the placeholder, or an address stored malformed
+            raise Http404(_("There is no personal data to export for this contact.")) from None
         log(contact, "wagtail_triggers.export", user=request.user)
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="contact-{contact.pk}.json"'
@@ -67,7 +70,11 @@ class ForgetContactView(PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTem
         if contact.email == PLACEHOLDER_EMAIL:
             messages.error(request, _("The anonymous placeholder holds nobody's data and cannot be forgotten."))
             return redirect("wagtail_triggers_contacts:index")
-        forget_contact(contact.email, user=request.user)
+        try:
+            forget_contact(contact.email, user=request.user)
+        except ValueError as exc:
+            messages.error(request, _("This contact cannot be forgotten: %(error)s") % {"error": exc})
+            return redirect("wagtail_triggers_contacts:inspect", contact.pk)
         messages.success(
             request,
             _("The person was forgotten. Their address is kept only as a hash so they are never mailed again."),
