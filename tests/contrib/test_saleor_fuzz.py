@@ -16,7 +16,12 @@ from .conftest import checkout_payload, order_payload, user_payload
 
 pytestmark = pytest.mark.django_db
 
-ODD = [None, "", "x", 0, -1, Decimal("1.5"), True, [], {}, [1], {"a": 1}, "9" * 300]
+ODD = [
+    *(None, "", "x", 0, -1, Decimal("1.5"), True, [], {}, [1], {"a": 1}, "9" * 300),
+    # hostile: NUL (PostgreSQL refuses it), a lone surrogate, a Cyrillic look-alike currency,
+    # an impossible date, a non-finite amount, a quantity over 10^6, an amount over 10^12
+    *("a\x00b", "\ud800", "ЕВР", "2025-13-45T10:00:00Z", Decimal("NaN"), 10**6 + 1, Decimal("1e13")),
+]
 
 
 def _paths(value, path=()):
