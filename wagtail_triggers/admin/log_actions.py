@@ -34,13 +34,18 @@ class SwitchedOff(LogFormatter):
 
 
 class TestSent(LogFormatter):
+    """The letter's history is read by editors who may not see contacts: a customer's
+    address is never shown here (the ``TestSend`` rows keep the details)."""
+
     label = gettext_lazy("Send a test letter")
 
     def format_message(self, log_entry):
+        from .testsend import masked_recipients
+
         data = log_entry.data or {}
-        message = _("Test letter sent to %(to)s") % {"to": ", ".join(data.get("to", []))}
-        if data.get("contact"):
-            message += " " + _("(filled in as %(email)s)") % {"email": data["contact"]}
+        message = _("Test letter sent to %(to)s") % {"to": ", ".join(masked_recipients(data.get("to", [])))}
+        if data.get("contact") or data.get("contact_id"):
+            message += " " + _("(filled in as a customer)")
         return message
 
 

@@ -128,6 +128,19 @@ def check_recipients(template: EmailTemplate, recipients: list[str], user) -> li
     return recipients
 
 
+def masked_recipients(addresses: list[str]) -> list[str]:
+    """``addresses`` with customers' ones replaced by "a customer", for the audit log."""
+    lowered = [address.lower() for address in addresses]
+    customers = {
+        email.lower() for email in Contact.objects.filter(email__in=lowered).values_list("email", flat=True)
+    } - _staff_addresses(lowered)
+    return [_mask(address) if address.lower() in customers else address for address in addresses]
+
+
+def _mask(address: str) -> str:
+    return _("a customer")
+
+
 def sent_recently(user, now=None) -> int:
     """How many test messages ``user`` sent in the current window."""
     now = now or timezone.now()
@@ -217,6 +230,6 @@ def send_test(
         template,
         "wagtail_triggers.send_test",
         user=user,
-        data={"to": recipients, "contact": contact.email if contact else None, "sent": sent},
+        data={"to": recipients, "contact_id": contact.pk if contact else None, "sent": sent},
     )
     return sent
