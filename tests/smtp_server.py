@@ -22,7 +22,7 @@ import email
 import email.policy
 import socket
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
@@ -134,10 +134,8 @@ class LoopbackSMTP:
 
     def stop(self) -> None:
         if self.controller is not None:
-            try:
+            with suppress(AssertionError, RuntimeError):  # already closed by DIE
                 self.controller.stop()
-            except (AssertionError, RuntimeError):  # already closed by DIE
-                pass
             self.controller = None
 
     def restart(self) -> None:

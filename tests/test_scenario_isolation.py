@@ -9,7 +9,6 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from wagtail_triggers.engine import tick
 from wagtail_triggers.models import Delivery, Enrollment, Event, Scenario, Step
 from wagtail_triggers.scenarios.builtin import ForgottenCart
 from wagtail_triggers.scenarios.registry import registry
