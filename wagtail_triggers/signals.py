@@ -1,7 +1,8 @@
 """Signals a shop sends; each ends in :func:`wagtail_triggers.record_event`.
 
 Every signal takes ``email`` and optionally ``customer_id``, ``customer`` (a dict with
-``first_name``, ``last_name``, ``language``, ``time_zone``), ``occurred_at`` and ``key``
+``first_name``, ``last_name``, ``language``, ``time_zone`` and nothing else: an event may never
+set a contact's email, user, counters or ids), ``occurred_at`` and ``key``
 (an idempotency key). The cart and order signals also take ``cart`` / ``order`` data in the
 shape documented in ``docs/events.md``::
 
