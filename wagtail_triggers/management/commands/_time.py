@@ -7,6 +7,7 @@ from datetime import datetime
 from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 
 def parse_moment(value: str | None, option: str) -> datetime | None:
@@ -20,7 +21,10 @@ def parse_moment(value: str | None, option: str) -> datetime | None:
     except ValueError:
         moment = None
     if moment is None:
-        raise CommandError(f"{option}: {value[:64]!r} is not a valid ISO-8601 date and time, e.g. 2026-12-01T10:00:00Z")
+        raise CommandError(
+            _("%(option)s: %(value)r is not a valid ISO-8601 date and time, e.g. 2026-12-01T10:00:00Z")
+            % {"option": option, "value": value[:64]}
+        )
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_default_timezone())
     return moment

@@ -2,6 +2,7 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from wagtail_triggers.events import EventKind, InvalidEvent, record_event
 
@@ -10,7 +11,7 @@ from ._time import parse_moment
 
 def _no_constants(name: str) -> Any:
     """``json.loads`` accepts NaN and Infinity, which are not JSON: refuse them here."""
-    raise ValueError(f"{name} is not a JSON value")
+    raise ValueError(_("%(name)s is not a JSON value") % {"name": name})
 
 
 def parse_json(value: str | None, option: str) -> Any:
@@ -20,9 +21,9 @@ def parse_json(value: str | None, option: str) -> Any:
     try:
         return json.loads(value, parse_constant=_no_constants)
     except RecursionError:
-        raise CommandError(f"{option} is nested too deeply") from None
+        raise CommandError(_("%(option)s is nested too deeply") % {"option": option}) from None
     except ValueError as exc:  # JSONDecodeError is a ValueError
-        raise CommandError(f"{option} is not valid JSON: {exc}") from None
+        raise CommandError(_("%(option)s is not valid JSON: %(error)s") % {"option": option, "error": exc}) from None
 
 
 class Command(BaseCommand):
@@ -53,9 +54,9 @@ class Command(BaseCommand):
                 key=options["key"],
             )
         except InvalidEvent as exc:
-            raise CommandError("Event refused: " + "; ".join(exc.errors)) from exc
+            raise CommandError(_("Event refused: %(errors)s") % {"errors": "; ".join(exc.errors)}) from exc
         if event.pk is None:  # not stored (e.g. the address was forgotten)
-            self.stdout.write(f"Not recorded: {event.error or 'ignored'}")
+            self.stdout.write(_("Not recorded: %(reason)s") % {"reason": event.error or _("ignored")})
             return
         self.stdout.write(
             f"Recorded event {event.pk}: {event.kind} {event.email} {event.subject_id} "
