@@ -67,8 +67,9 @@ def test_ordinary_widths_still_work():
     letter = validate_letter(
         "S",
         "",
-        _body('[{{ "ab"|ljust:"5" }}] [{{ 7|stringformat:"03d" }}] [{{ 2.345|floatformat:2 }}] '
-              "[{% widthratio 1 2 100 %}]"),
+        _body(
+            '[{{ "ab"|ljust:"5" }}] [{{ 7|stringformat:"03d" }}] [{{ 2.345|floatformat:2 }}] [{% widthratio 1 2 100 %}]'
+        ),
         {},
         "en",
     )
@@ -80,7 +81,7 @@ def test_ordinary_widths_still_work():
 
 def test_sixteen_thousand_unclosed_tags_are_refused_in_well_under_a_second():
     error, seconds = _refusal(_body("{%" * 16_000))
-    assert "{% is not closed by %} on the same line. (line 1)" == error
+    assert error == "{% is not closed by %} on the same line. (line 1)"
     assert seconds < 0.5
 
 
@@ -189,6 +190,8 @@ def test_output_over_the_cap_fails_the_render(settings):
     settings.TRIGGERS_RENDER_MAX_OUTPUT = 10_000
     lines = [{"name": "n" * 100} for _n in range(200)]
     compile_letter.cache_clear()
-    error, seconds = _refusal(_body("{% for line in purchase.lines %}{{ line.name }}{% endfor %}"), {"purchase": {"lines": lines}})
+    error, seconds = _refusal(
+        _body("{% for line in purchase.lines %}{{ line.name }}{% endfor %}"), {"purchase": {"lines": lines}}
+    )
     assert "The letter renders more than 10000 characters." in error
     assert seconds < 1.0

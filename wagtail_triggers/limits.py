@@ -30,8 +30,11 @@ _BLOCK_TRANSLATE_END = re.compile(r"\{%\s*endblocktrans(?:late)?\s*%\}")
 _TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]*)[^<>]*?(/?)>")
 _SKIP_START = re.compile(r"<!--|<(mj-style|style|script)\b", re.I)
 VOID_TAGS = frozenset(
-    "area base br col embed hr img input link meta param source track wbr "
-    "mj-image mj-divider mj-spacer mj-breakpoint mj-all mj-class mj-font mj-include mj-carousel-image".split()
+    [
+        *("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"),
+        *("param", "source", "track", "wbr", "mj-image", "mj-divider", "mj-spacer", "mj-breakpoint"),
+        *("mj-all", "mj-class", "mj-font", "mj-include", "mj-carousel-image"),
+    ]
 )
 
 
@@ -70,9 +73,7 @@ def check_template_syntax(source: str, field: str) -> None:
             construct = source[start : close + 2]
             if _BLOCK_TRANSLATE_START.match(construct):
                 if open_block is not None:
-                    raise LetterError(
-                        field, _("A blocktranslate inside another one."), _line_of(source, start)
-                    )
+                    raise LetterError(field, _("A blocktranslate inside another one."), _line_of(source, start))
                 open_block = start
             elif _BLOCK_TRANSLATE_END.match(construct):
                 open_block = None
@@ -88,7 +89,8 @@ def check_size(source: str, field: str) -> None:
     if len(source) > limit:
         raise LetterError(
             field,
-            _("The letter is too long: %(size)d characters, at most %(limit)d.") % {"size": len(source), "limit": limit},
+            _("The letter is too long: %(size)d characters, at most %(limit)d.")
+            % {"size": len(source), "limit": limit},
         )
 
 

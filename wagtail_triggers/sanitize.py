@@ -185,7 +185,7 @@ def check_markup(hidden: str, origin: list[int] | None = None) -> None:
 
     result = scan(hidden)
     if result.names_with_tokens:
-        name, line = result.names_with_tokens[0]
+        _name, line = result.names_with_tokens[0]
         raise LetterError(
             "body",
             _("Template tags cannot build a tag or attribute name; put them inside the attribute's value."),

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.smtp_server import smtp_server
-from wagtail_triggers.models import Contact, EmailTemplate, Scenario
+from wagtail_triggers.models import Contact, EmailTemplate
 from wagtail_triggers.models.letters import TestSend as SentTestLog
 from wagtail_triggers.previews import PREVIEW_CSP
 
@@ -234,9 +234,7 @@ def test_all_shipped_letters_pass_unchanged(builtins):
 # -- history privacy --------------------------------------------------------------------------
 
 
-def test_the_letter_history_shows_no_customer_address_to_an_editor(
-    admin_client, make_user, letter, scenario, smtp
-):
+def test_the_letter_history_shows_no_customer_address_to_an_editor(admin_client, make_user, letter, scenario, smtp):
     customer = Contact.objects.create(email="olga.private@example.com", first_name="Olga")
     response = admin_client.post(
         _url("send_test", letter), {"addresses": "olga.private@example.com", "contact": str(customer.pk)}

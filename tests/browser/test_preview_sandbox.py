@@ -78,7 +78,7 @@ def _settle(hits: list[str], seconds: float = 1.5) -> None:
 def test_a_script_in_a_draft_never_runs_for_the_superuser(live_server, page, people, shot):
     from playwright.sync_api import expect
 
-    owner, editor = people
+    _owner, editor = people
     base = live_server.url
     letter = EmailTemplate.objects.get(key="forgotten_cart/reminder", language="en")
     draft = _save_draft_as_editor(editor, letter)
@@ -93,9 +93,7 @@ def test_a_script_in_a_draft_never_runs_for_the_superuser(live_server, page, peo
     page.goto(edit_url)
     admin_title = page.title()
     # "Preview as" the customer: the chooser's hidden input, posted by Wagtail's preview script.
-    page.evaluate(
-        "(pk) => { document.querySelector('input[name=preview_contact]').value = String(pk); }", customer.pk
-    )
+    page.evaluate("(pk) => { document.querySelector('input[name=preview_contact]').value = String(pk); }", customer.pk)
     page.click("button[data-side-panel-toggle='preview']")
     iframe = page.locator("#w-preview-iframe")
     expect(iframe).to_have_attribute("sandbox", "")

@@ -119,10 +119,7 @@ def check_recipients(template: EmailTemplate, recipients: list[str], user) -> li
         unknown = [address for address in unknown if address not in _staff_addresses(unknown)]
         if unknown:
             raise TestSendRefused(
-                _(
-                    "Test letters go only to you, the scenario's test addresses and staff; "
-                    "not to %(addresses)s."
-                )
+                _("Test letters go only to you, the scenario's test addresses and staff; not to %(addresses)s.")
                 % {"addresses": ", ".join(unknown)}
             )
     return recipients
@@ -158,10 +155,7 @@ def _reserve(template: EmailTemplate, recipients: list[str], user) -> TestSend:
             used = sent_recently(user)
             if used + len(recipients) > limit:
                 raise TestSendRefused(
-                    _(
-                        "You may send %(limit)d test letters per %(window)s; %(left)d left now. "
-                        "Try again later."
-                    )
+                    _("You may send %(limit)d test letters per %(window)s; %(left)d left now. Try again later.")
                     % {
                         "limit": limit,
                         "window": _window_text(),
