@@ -395,6 +395,11 @@ class EmailTemplateForm(WagtailAdminModelForm):
         if "key" in self.fields:
             self.fields["key"].help_text = _("The scenario and the letter, e.g. forgotten_cart/reminder.")
             self.fields["key"].widget.attrs["list"] = "w-triggers-letter-keys"
+        if "body" in self.fields:
+            self.fields["body"].help_text = _(
+                "Scripts, event handlers (onclick…), javascript: links, frames and forms are removed when the "
+                "letter is saved: mail programs drop them anyway."
+            )
         if instance.pk:
             for name in ("key", "language"):
                 if name in self.fields:
