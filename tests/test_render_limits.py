@@ -85,6 +85,19 @@ def test_sixteen_thousand_unclosed_tags_are_refused_in_well_under_a_second():
     assert seconds < 0.5
 
 
+def test_saving_sixteen_thousand_unclosed_tags_is_refused_fast(builtins):
+    """The whole save check (sanitising, both samples) on the issue's input."""
+    from django.core.exceptions import ValidationError
+
+    letter = EmailTemplate.objects.get(key="forgotten_cart/reminder", language="en")
+    letter.body = _body("{%" * 16_000)
+    start = time.monotonic()
+    with pytest.raises(ValidationError) as caught:
+        letter.full_clean()
+    assert caught.value.message_dict["body"] == ["{% is not closed by %} on the same line. (line 1)"]
+    assert time.monotonic() - start < 1.0
+
+
 def test_unclosed_tags_on_many_lines_and_unmatched_blocktranslate_are_linear():
     error, seconds = _refusal(_body("x {{ y\n" * 16_000))
     assert error == "{{ is not closed by }} on the same line. (line 1)" and seconds < 0.5

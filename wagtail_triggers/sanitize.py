@@ -156,7 +156,19 @@ class Sanitized:
 
 
 def sanitize_body(body: str) -> Sanitized:
-    """``body`` without scripts, event handlers, ``javascript:`` URLs, frames, objects and forms."""
+    """``body`` without scripts, event handlers, ``javascript:`` URLs, frames, objects and forms.
+
+    A body over the size limit or with unclosed template tags is returned as it is: compiling
+    refuses it with the reason, and the construct regex below is only linear on valid input.
+    """
+    from .limits import check_size, check_template_syntax
+    from .rendering import LetterError
+
+    try:
+        check_size(body, "body")
+        check_template_syntax(body, "body")
+    except LetterError:
+        return Sanitized(body, [])
     hidden, items = _hide(body)
     findings = scan(hidden).findings
     if not findings:
