@@ -107,6 +107,12 @@ def annabel(enable, clock, smtp, superuser_for_log):
     log(contact, "wagtail_triggers.unsubscribe", user=superuser_for_log)
     letter = EmailTemplate.objects.get(key="forgotten_cart/reminder", language="en")
     log(letter, "wagtail_triggers.send_test", user=superuser_for_log, data={"to": [ADDRESS], "contact": ADDRESS})
+    log(
+        letter,
+        "wagtail_triggers.send_test",
+        user=superuser_for_log,
+        data={"to": ["dpo@shop.example"], "contact_id": contact.pk},
+    )
     # A cart recorded a moment ago, not processed yet.
     record_event("cart_updated", email=EMAIL, data=cart_payload("c2"), customer=customer, occurred_at=clock.now)
     assert Event.objects.filter(email=ADDRESS, processed_at__isnull=True).count() == 1
@@ -133,6 +139,7 @@ def test_everything_about_a_person_is_exported(annabel):
     assert len(document["coupons"]) == 1 and document["coupons"][0]["percent"] == 10
     assert [s["reason"] for s in document["consent"]] == ["unsubscribed"]
     assert sorted(e["action"] for e in document["audit_log"]) == [
+        "wagtail_triggers.send_test",
         "wagtail_triggers.send_test",
         "wagtail_triggers.unsubscribe",
     ]
@@ -173,6 +180,7 @@ def test_forgetting_erases_the_person_everywhere_keeps_counts_and_never_mails_ag
     assert TrackingEvent.objects.filter(user_agent="", url="").count() == 2
     assert IssuedCoupon.objects.get().contact is None
     assert ErasedAddress.objects.count() == 1 and is_erased(EMAIL)
+    assert not ModelLogEntry.objects.filter(data__contact_id=annabel.pk).exists()  # test sends "as" her
     forget_entry = ModelLogEntry.objects.get(action="wagtail_triggers.forget")
     assert forget_entry.user is None and forget_entry.data["counts"]["deliveries"] == 1  # the CLI: no staff user
 

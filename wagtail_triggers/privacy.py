@@ -114,7 +114,7 @@ def _log_entries(email: str, contact_pk: int | None):
     mentions = Q(label__icontains=email) | Q(data_text__icontains=email)
     if contact_pk is not None:
         own = Q(content_type=ContentType.objects.get_for_model(Contact), object_id=str(contact_pk))
-        mentions |= own
+        mentions |= own | Q(data__contact_id=contact_pk)  # test sends filled in as the contact
     return (
         ModelLogEntry.objects.annotate(data_text=Cast("data", models.TextField()))
         .filter(mentions)
@@ -216,6 +216,8 @@ def _scrub_audit_log(email: str, contact, placeholder, report: ForgetReport) -> 
         else:
             entry.label = _scrub(entry.label, pattern)
         entry.data = _scrub(entry.data, pattern)
+        if contact is not None and isinstance(entry.data, dict) and entry.data.get("contact_id") == contact.pk:
+            entry.data["contact_id"] = None
         entry.save(update_fields=["object_id", "label", "data"])
         report.counts["audit_log"] += 1
 
