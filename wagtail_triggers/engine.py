@@ -149,20 +149,28 @@ def process_event(event: Event, report: TickReport) -> None:
             currency=event.data.get("currency", ""),
             occurred_at=event.occurred_at,
         )
-    for enrollment in contact.enrollments.filter(state=Enrollment.State.ACTIVE).select_related("scenario", "contact"):
-        with isolated(enrollment.scenario, report, f"event {event.pk}"):
+    # Chains of a scenario whose kind is missing wait untouched (marked on every tick).
+    running = contact.enrollments.filter(state=Enrollment.State.ACTIVE, scenario__kind__in=_registered_kinds())
+    for enrollment in running.select_related("scenario", "contact"):
+        with isolated(enrollment.scenario, report, f"event {event.pk}", event=event):
             if goal_reached(enrollment):
                 enrollment.finish(Enrollment.State.GOAL, f"goal: {event.kind}", now=event.occurred_at)
                 report.add("stopped")
     for scenario in Scenario.objects.enabled().filter(kind__in=[k.kind for k in _kinds_for(event.kind)]):
         if scenario.enabled_at and event.occurred_at < scenario.enabled_at:
             continue  # never mail people for events from before the scenario was switched on
-        with isolated(scenario, report, f"event {event.pk}"):
+        with isolated(scenario, report, f"event {event.pk}", event=event):
             if contact.is_suppressed(scenario.pk, transactional=scenario.is_transactional, now=event.occurred_at):
                 continue
             outcome = scenario.kind_class.on_event(scenario, contact, event)
             if outcome:
                 report.add(outcome)
+
+
+def _registered_kinds() -> list[str]:
+    from .scenarios.registry import registry
+
+    return [kind.kind for kind in registry]
 
 
 def _kinds_for(event_kind: str):
@@ -214,9 +222,9 @@ def _lock(queryset):
 
 
 @contextmanager
-def isolated(scenario: Scenario, report: TickReport, what: str) -> Iterator[None]:
+def isolated(scenario: Scenario, report: TickReport, what: str, *, event: Event | None = None) -> Iterator[None]:
     """Run one scenario's part of the work in a savepoint: if it raises, roll back that part,
-    log it, mark the scenario (shown in the admin) and let the caller go on with the rest."""
+    log it, mark the scenario (shown in the admin) and the event, and let the caller go on."""
     try:
         with transaction.atomic():
             yield
@@ -224,6 +232,9 @@ def isolated(scenario: Scenario, report: TickReport, what: str) -> Iterator[None
         logger.exception("Scenario %s (%s) failed on %s", scenario.pk, scenario.kind, what)
         scenario.mark_error(f"{what}: {type(exc).__name__}: {exc}")
         report.add("scenario_errors")
+        if event is not None:  # the event went on for the other scenarios; say what failed
+            failure = f"scenario {scenario.pk} ({scenario.kind}): {type(exc).__name__}: {exc}"
+            event.error = (f"{event.error}; {failure}" if event.error else failure)[:2000]
 
 
 MISSING_KIND = "the scenario kind {kind!r} is not registered (was its app removed?)"
