@@ -13,6 +13,8 @@ from wagtail_triggers.events import record_event
 from wagtail_triggers.models import Scenario
 from wagtail_triggers.provisioning import setup_builtins
 
+from .smtp_server import smtp_server
+
 
 class Clock:
     """Time travel: every test starts an hour after the scenarios were switched on."""
@@ -135,3 +137,13 @@ def link_targets(html: str) -> list[str]:
         match = re.search(r"/triggers/c/([^/]+)/$", href)
         targets.append(read_click_token(match.group(1))[1] if match else href)
     return targets
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on loopback, with Django's SMTP backend pointed at it; yields its inbox."""
+    with smtp_server() as (inbox, port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        yield inbox

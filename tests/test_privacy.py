@@ -47,21 +47,11 @@ from wagtail_triggers.retention import purge
 from wagtail_triggers.tracking import record_click, record_open
 
 from .conftest import cart_payload, order_payload
-from .smtp_server import smtp_server
 
 EMAIL = "Annabel.Zygmunt@Example.com"
 ADDRESS = "annabel.zygmunt@example.com"  # as stored (normalised)
 SECRETS = (ADDRESS, "Annabel", "Zygmunt")
 APP_LABELS = ("wagtail_triggers", "wagtail_triggers_saleor", "wagtail_triggers_oscar")
-
-
-@pytest.fixture
-def smtp(settings):
-    with smtp_server() as (inbox, port):
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        yield inbox
 
 
 def rows_mentioning(text: str) -> list[str]:

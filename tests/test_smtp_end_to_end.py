@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from wagtail_triggers.models import Delivery
 
 from .conftest import link_targets
-from .smtp_server import free_port, smtp_server
-
-
-@pytest.fixture
-def smtp(settings):
-    with smtp_server() as (inbox, port):
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        yield inbox
+from .smtp_server import free_port
 
 
 def test_forgotten_cart_letter_arrives_with_headers_html_lines_and_text_part(enable, clock, events, smtp):

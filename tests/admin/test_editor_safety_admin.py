@@ -16,7 +16,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.smtp_server import smtp_server
 from wagtail_triggers.models import Contact, EmailTemplate
 from wagtail_triggers.models.letters import TestSend as SentTestLog
 from wagtail_triggers.previews import PREVIEW_CSP
@@ -32,16 +31,6 @@ def _url(name, letter):
 def _form(letter, **changes):
     data = {"name": letter.name, "subject": letter.subject, "preheader": letter.preheader, "body": letter.body}
     return {**data, **changes}
-
-
-@pytest.fixture
-def smtp(settings):
-    """A real SMTP server on loopback; Django's SMTP backend talks to it."""
-    with smtp_server() as (inbox, port):
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        yield inbox
 
 
 def _arrived(inbox) -> Counter:

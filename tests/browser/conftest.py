@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -93,3 +94,12 @@ def shot():
         return path
 
     return _shot
+
+
+def login(page, base_url: str, username: str = "owner", password: str = "a-long-password") -> None:
+    """Sign in through Wagtail's own login form, as a person would."""
+    page.goto(base_url + reverse("wagtailadmin_login"))
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(base_url + reverse("wagtailadmin_home"))

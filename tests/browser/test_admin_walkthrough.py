@@ -16,8 +16,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.browser.conftest import login
 from tests.conftest import cart_payload
-from tests.smtp_server import smtp_server
 from wagtail_triggers.engine import tick
 from wagtail_triggers.events import record_event
 from wagtail_triggers.models import Delivery, EmailTemplate, Enrollment, Scenario
@@ -39,24 +39,6 @@ def wait_for(condition, timeout=10.0):
 def owner(django_user_model, transactional_db):
     setup_builtins()
     return django_user_model.objects.create_superuser("owner", "owner@example.com", "a-long-password")
-
-
-@pytest.fixture
-def smtp(settings):
-    with smtp_server() as (inbox, port):
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = port
-        settings.EMAIL_USE_TLS = False
-        yield inbox
-
-
-def login(page, base_url):
-    page.goto(base_url + reverse("wagtailadmin_login"))
-    page.fill("#id_username", "owner")
-    page.fill("#id_password", "a-long-password")
-    page.click("button[type=submit]")
-    page.wait_for_url(base_url + reverse("wagtailadmin_home"))
 
 
 def codemirror(page, script, arg=None):

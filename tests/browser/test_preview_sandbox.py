@@ -18,6 +18,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.browser.conftest import login
 from wagtail_triggers.models import Contact, EmailTemplate
 from wagtail_triggers.provisioning import setup_builtins
 
@@ -62,14 +63,6 @@ def _save_draft_as_editor(editor, letter: EmailTemplate) -> str:
     return EmailTemplate.objects.get(pk=letter.pk).get_latest_revision_as_object().body
 
 
-def _login(page, base):
-    page.goto(base + reverse("wagtailadmin_login"))
-    page.fill("#id_username", "owner")
-    page.fill("#id_password", "a-long-password")
-    page.click("button[type=submit]")
-    page.wait_for_url(base + reverse("wagtailadmin_home"))
-
-
 def _settle(hits: list[str], seconds: float = 1.5) -> None:
     """Give any script that could run the time to run (and to load its marker)."""
     time.sleep(seconds)
@@ -88,7 +81,7 @@ def test_a_script_in_a_draft_never_runs_for_the_superuser(live_server, page, peo
 
     hits: list[str] = []
     page.on("request", lambda request: hits.append(request.url) if "/__xss__/" in request.url else None)
-    _login(page, base)
+    login(page, base)
     edit_url = base + reverse(f"{NS}:edit", args=[letter.pk])
     page.goto(edit_url)
     admin_title = page.title()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from wagtail_triggers.models import Contact, Conversion, Delivery, Enrollment, Scenario
 from wagtail_triggers.provisioning import setup_builtins
 
-from .test_admin_walkthrough import login
+from .conftest import login
 
 
 @pytest.fixture

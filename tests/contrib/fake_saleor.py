@@ -58,7 +58,9 @@ class FakeSaleor:
         self.hits: Counter = Counter()
         self.tokens = {TOKEN: APP_ID}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server.timeout = 0.1  # handle_request() returns at least this often
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
 
     @property
     def origin(self) -> str:
@@ -73,10 +75,17 @@ class FakeSaleor:
         self.thread.start()
         return self
 
+    def _serve(self) -> None:
+        while not self.stopping.is_set():
+            self.server.handle_request()
+
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        """Stop serving, within a bounded time and safely twice (a test may take Saleor down
+        before the teardown does). ``serve_forever``/``shutdown`` was not used: ``shutdown``
+        waits without a limit, and a teardown must never hang the test run."""
+        self.stopping.set()
         self.thread.join(timeout=5)
+        self.server.server_close()
 
     def jwks(self) -> dict:
         return {"keys": [public_jwk(name) for name in self.keys]}
