@@ -221,10 +221,12 @@ def _record(name: str, api_url: str, plan: mapping.Plan) -> JsonResponse:
     except ArithmeticError as exc:  # decimal trouble in validation: a bad payload, never worth a retry
         logger.warning("A %s webhook from %s was refused: %r", name, api_url, exc)
         return _error(422, "the payload does not make a valid event", errors=["an amount is out of range"])
+    stored = [event for event in events if event.pk is not None]  # a forgotten person's are not
     return JsonResponse(
         {
-            "status": "recorded" if events else "duplicate",
-            "events": [{"id": e.pk, "kind": e.kind} for e in events],
+            "status": "recorded" if stored else "ignored" if events else "duplicate",
+            "events": [{"id": e.pk, "kind": e.kind} for e in stored],
+            "ignored": len(events) - len(stored),
             "duplicates": len(known),
         }
     )
