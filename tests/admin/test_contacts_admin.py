@@ -14,6 +14,7 @@ from tests.conftest import cart_payload
 from wagtail_triggers.engine import tick
 from wagtail_triggers.events import record_event
 from wagtail_triggers.models import Contact, Delivery, Enrollment
+from wagtail_triggers.privacy import PLACEHOLDER_EMAIL, forget_contact
 
 
 @pytest.fixture
@@ -97,6 +98,13 @@ def test_the_audit_log_shows_staff_actions_on_the_contact(admin_client, anna):
 def test_the_contact_chooser_finds_contacts_by_email(admin_client, anna):
     html = admin_client.get(reverse("wagtail_triggers_contact_chooser:choose_results"), {"q": "anna"}).content.decode()
     assert "anna@example.com" in html
+
+
+def test_the_contact_chooser_never_offers_the_placeholder_of_forgotten_people(admin_client, anna):
+    forget_contact("boris@example.com")  # creates the anonymous placeholder
+    html = admin_client.get(reverse("wagtail_triggers_contact_chooser:choose_results")).content.decode()
+    assert "anna@example.com" in html
+    assert Contact.objects.filter(email=PLACEHOLDER_EMAIL).exists() and PLACEHOLDER_EMAIL not in html
 
 
 # -- data rights: the CSV export, "Export data (JSON)" and "Forget this person" ------------------

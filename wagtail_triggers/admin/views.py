@@ -410,6 +410,10 @@ class ContactFilterForm(BaseFilterForm):
 class ContactChooseViewMixin:
     filter_form_class = ContactFilterForm
 
+    def get_object_list(self):
+        """Real customers only: the anonymous placeholder of forgotten people is nobody to preview as."""
+        return super().get_object_list().exclude(email=PLACEHOLDER_EMAIL)
+
     @property
     def columns(self):
         return [
