@@ -226,9 +226,7 @@ def _send(delivery: Delivery, composed: Composed, session: MailSession, report: 
     return True
 
 
-def _after_crash(
-    pk: int, token: datetime, now: datetime, exc: Exception, flight: _InFlight, report: TickReport
-) -> None:
+def _after_crash(pk: int, token: datetime, exc: Exception, flight: _InFlight, report: TickReport) -> None:
     """A bug or a database error in one letter: settle that letter and let the batch go on."""
     error = f"internal: {type(exc).__name__}: {exc}"
     rows = Delivery.objects.filter(pk=pk, claimed_at=token, status=Status.SENDING)
@@ -265,7 +263,7 @@ def deliver(pk: int, now: datetime, session: MailSession, report: TickReport) ->
     except Exception as exc:  # one letter never stops the batch
         logger.exception("Delivery %s failed unexpectedly", pk)
         try:
-            _after_crash(pk, token, now, exc, flight, report)
+            _after_crash(pk, token, exc, flight, report)
         except Exception:  # the database is failing too: the lease sweep will say "unknown"
             logger.exception("Could not record the failure of delivery %s", pk)
         return True

@@ -94,7 +94,7 @@ def suppressed_addresses(addresses: list[str]) -> set[str]:
     for address in addresses:
         match |= Q(email__iexact=address)
     for contact in Contact.objects.filter(match):
-        if contact.unsubscribed_at or contact.is_suppressed(pauses=False):
+        if contact.is_suppressed(pauses=False):  # unsubscribed, bounced, complained, staff, forgotten
             refused.add(contact.email.lower())
     from ..privacy import erased_among
 
