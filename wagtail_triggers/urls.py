@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import answers, views
 
 app_name = "wagtail_triggers"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("preferences/<str:token>/", views.preferences, name="preferences"),
     path("c/<str:token>/", views.click, name="click"),
     path("o/<str:token>/", views.open_pixel, name="open"),
+    path("a/<str:token>/", answers.answer, name="answer"),
 ]

@@ -1,5 +1,6 @@
 """Models, one module per concept of the data flow (see DESIGN.md)."""
 
+from .answers import Answer
 from .contacts import Contact, ErasedAddress, Suppression
 from .coupons import IssuedCoupon
 from .deliveries import Conversion, Delivery, TrackingEvent
@@ -9,6 +10,7 @@ from .letters import EmailTemplate
 from .scenarios import Scenario, Step
 
 __all__ = [
+    "Answer",
     "Contact",
     "Conversion",
     "Delivery",

@@ -232,17 +232,41 @@ class Hooliganism(InactivityKind):
     goal_description = _("The customer visits the shop or places an order.")
     priority = 50
     default_settings = {"exclude_staff": False}
+    # Help at once, the warning 3 days later, the coupon 4 days after that (valid 11 days, so it
+    # still works when the farewell arrives a week later: that letter replaces no code).
     default_steps = (
         StepSpec("hooliganism/help", _("Help!"), timedelta(0)),
-        StepSpec("hooliganism/warning", _("A warning"), DAY),
+        StepSpec("hooliganism/warning", _("A warning"), 3 * DAY),
         # xgettext:no-python-format
-        StepSpec("hooliganism/coupon", _("An 11 % coupon"), DAY, coupon_percent=11, coupon_valid_days=11),
-        StepSpec("hooliganism/what_have_you_done", _("What have you done…"), DAY),
+        StepSpec("hooliganism/coupon", _("An 11 % coupon"), 4 * DAY, coupon_percent=11, coupon_valid_days=11),
+        StepSpec("hooliganism/what_have_you_done", _("What have you done…"), 7 * DAY),
     )
 
 
-def _wakeup(days: int, small: int, big: int, priority: int) -> type[InactivityKind]:
+# Wake-up spacing: the hello at once, the first coupon 4 days later, the last one 10 days after
+# that. The first coupon is valid for a week, so it has ended (through its last printed day in
+# any time zone) days before the last-chance letter brings a different, bigger code.
+WAKEUP_COUPON_DELAY = 4 * DAY
+WAKEUP_LAST_DELAY = 10 * DAY
+WAKEUP_COUPON_VALID_DAYS = 7
+
+
+def _wakeup(days: int, small: int, big: int, priority: int, *, asks_why: bool = False) -> type[InactivityKind]:
+    """A wake-up kind; ``asks_why``: its hello asks why the customer left (one-click answers)."""
     prefix = f"wakeup_{days}"
+    if asks_why:
+        description = _(
+            # xgettext:no-python-format
+            "For a customer with no visit and no order for {days} days: a hello that asks why they "
+            "stopped coming (no coupon), a {small} % coupon on day {coupon_day}, and a {big} % coupon "
+            "on day {last_day}."
+        )
+    else:
+        description = _(
+            # xgettext:no-python-format
+            "For a customer with no visit and no order for {days} days: a friendly hello with no "
+            "coupon, a {small} % coupon on day {coupon_day}, and a {big} % coupon on day {last_day}."
+        )
     return type(
         f"WakeUp{days}",
         (InactivityKind,),
@@ -253,14 +277,12 @@ def _wakeup(days: int, small: int, big: int, priority: int) -> type[InactivityKi
             "days": days,
             "name": format_lazy(_("Wake-up after {days} days"), days=days),
             "description": format_lazy(
-                _(
-                    # xgettext:no-python-format
-                    "For a customer with no visit and no order for {days} days: a friendly hello "
-                    "with no coupon, then a {small} % coupon, then a {big} % coupon, a day apart."
-                ),
+                description,
                 days=days,
                 small=small,
                 big=big,
+                coupon_day=WAKEUP_COUPON_DELAY.days,
+                last_day=(WAKEUP_COUPON_DELAY + WAKEUP_LAST_DELAY).days,
             ),
             "goal_description": _("The customer visits the shop or places an order."),
             "priority": priority,
@@ -271,21 +293,24 @@ def _wakeup(days: int, small: int, big: int, priority: int) -> type[InactivityKi
                     f"{prefix}/coupon",
                     # xgettext:no-python-format
                     format_lazy(_("A {n} % coupon"), n=small),
-                    DAY,
+                    WAKEUP_COUPON_DELAY,
                     coupon_percent=small,
+                    coupon_valid_days=WAKEUP_COUPON_VALID_DAYS,
                 ),
                 StepSpec(
                     f"{prefix}/last_chance",
                     # xgettext:no-python-format
                     format_lazy(_("A {n} % coupon, last call"), n=big),
-                    DAY,
+                    WAKEUP_LAST_DELAY,
                     coupon_percent=big,
+                    coupon_valid_days=WAKEUP_COUPON_VALID_DAYS,
                 ),
             ),
         },
     )
 
 
-WakeUp90 = registry.register(_wakeup(90, 3, 5, 60))
-WakeUp180 = registry.register(_wakeup(180, 7, 10, 61))
-WakeUp360 = registry.register(_wakeup(360, 15, 20, 62))
+# Discounts grow with the absence across all four inactivity chains (hooliganism, 111 days: 11 %).
+WakeUp90 = registry.register(_wakeup(90, 5, 8, 60, asks_why=True))
+WakeUp180 = registry.register(_wakeup(180, 12, 15, 61))
+WakeUp360 = registry.register(_wakeup(360, 20, 25, 62))
