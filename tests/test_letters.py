@@ -34,7 +34,7 @@ def test_shipped_letter_renders_with_preheader_alt_texts_and_text_part(key, lang
     assert "https://shop.example/triggers/unsubscribe/" in letter.text
     assert "{{" not in letter.html and "{%" not in letter.html and "zqtt" not in letter.html
     assert '<meta name="viewport"' in letter.html
-    sections = re.findall(r'<div style="[^"]*margin:0px auto;[^"]*"', letter.html)
+    sections = re.findall(r'<div\b[^>]*? style="[^"]*margin:0px auto;[^"]*"', letter.html)
     assert sections and all("max-width:600px" in section for section in sections)  # included ones too
 
 

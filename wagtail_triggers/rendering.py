@@ -31,6 +31,7 @@ from mjml import mjml2html
 from premailer import Premailer
 
 from . import limits
+from .preheader import hide_preheader
 from .sanitize import check_markup
 from .textpart import html_to_text
 
@@ -318,7 +319,7 @@ def _compile_html_and_text(body: str, language: str) -> tuple[str, str]:
     limits.check_nesting(expanded, origin)  # mjml-python segfaults on thousands of levels
     hidden = tokens.hide(expanded)
     check_markup(hidden, origin)  # no scripts, handlers or tag names built by template tags
-    html = inline_css(_mjml_to_html(hidden, origin))
+    html = inline_css(hide_preheader(_mjml_to_html(hidden, origin)))
     if not html.lstrip().lower().startswith("<!doctype"):
         html = "<!doctype html>\n" + html
     text = html_to_text(html)
