@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.utils import formataddr
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.mail import EmailMultiAlternatives
 
-from . import conf
+from . import conf, coupons
 from .context import build_context, contact_context, coupon_context
 from .defaults import LetterSource, shipped_source
 from .links import preferences_url, unsubscribe_url
@@ -78,19 +78,28 @@ def build_message(
 
 
 def issue_coupon(delivery: Delivery, now: datetime) -> dict[str, Any] | None:
-    """The delivery's coupon, issued once: a retried letter reuses the code it got."""
+    """The delivery's coupon, issued once: a retried letter reuses the code it got.
+
+    Valid through the printed day in the contact's time zone; names the earlier code of the
+    chain it replaces (see :mod:`wagtail_triggers.coupons`)."""
     step = delivery.step
     if step is None or not step.coupon_percent:
         return None
     if not delivery.coupon_code:
-        expires_at = now + timedelta(days=step.coupon_valid_days)
-        provider = conf.coupon_provider()
-        delivery.coupon_code = str(
-            provider(contact=delivery.contact, percent=step.coupon_percent, expires_at=expires_at)
+        coupons.issue_for(
+            delivery,
+            percent=step.coupon_percent,
+            valid_days=step.coupon_valid_days,
+            now=now,
+            provider=conf.coupon_provider(),
         )
-        delivery.coupon_expires_at = expires_at
-        delivery.save(update_fields=["coupon_code", "coupon_expires_at"])
-    return coupon_context(delivery.coupon_code, step.coupon_percent, delivery.coupon_expires_at)
+    return coupon_context(
+        delivery.coupon_code,
+        step.coupon_percent,
+        delivery.coupon_expires_at,
+        zone=coupons.contact_zone(delivery.contact),
+        replaces=coupons.replaced_code(delivery, now),
+    )
 
 
 def compose_delivery(delivery: Delivery, now: datetime) -> Composed:

@@ -6,9 +6,12 @@ they may print is copied into dicts of strings, numbers, decimals and datetimes 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
+
+from django.templatetags.tz import do_timezone
+from django.utils import timezone
 
 from . import conf
 
@@ -52,8 +55,23 @@ def commerce_context(data: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def coupon_context(code: str, percent: int, expires_at: datetime) -> dict[str, Any]:
-    return {"code": code, "percent": percent, "expires_at": expires_at}
+def coupon_context(
+    code: str, percent: int, expires_at: datetime, *, zone: tzinfo | None = None, replaces: str = ""
+) -> dict[str, Any]:
+    """A coupon as letters see it, its dates in the contact's time zone (``zone``).
+
+    ``expires_at`` is shown on the contact's clock whatever time zone is active while the
+    letter renders (Django's ``|timezone`` filter value), and ``expires_on`` is the last valid
+    day as a date; ``replaces`` is the earlier code of the chain this one ends, or "".
+    """
+    local = do_timezone(expires_at, zone or timezone.get_default_timezone())
+    return {
+        "code": code,
+        "percent": percent,
+        "expires_at": local,
+        "expires_on": local.date(),
+        "replaces": replaces,
+    }
 
 
 def build_context(

@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import conf
+from .coupons import redeem_coupons
 from .events import VISIT_EVENTS, EventKind
 from .models import Contact, Delivery, Enrollment, Event, Scenario, Step
 from .payloads import CUSTOMER_FIELDS
@@ -149,6 +150,7 @@ def process_event(event: Event, report: TickReport) -> None:
             currency=event.data.get("currency", ""),
             occurred_at=event.occurred_at,
         )
+        redeem_coupons(event.data.get("coupon_codes") or (), order_id=event.subject_id, at=event.occurred_at)
     # Chains of a scenario whose kind is missing wait untouched (marked on every tick).
     running = contact.enrollments.filter(state=Enrollment.State.ACTIVE, scenario__kind__in=_registered_kinds())
     for enrollment in running.select_related("scenario", "contact"):

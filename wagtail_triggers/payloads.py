@@ -196,6 +196,24 @@ def _total(raw: dict[str, Any], lines: list[dict[str, Any]], errors: list[str]) 
     return total or "0.00"
 
 
+MAX_COUPON_CODES = 20  # coupon or voucher codes one order may carry
+
+
+def _coupon_codes(value: Any, errors: list[str]) -> list[str]:
+    """``coupon_codes``: the coupon and voucher codes the order used (the reports count the
+    letters' coupons among them); strings, at most ``MAX_COUPON_CODES``, duplicates dropped."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors.append(_("%(field)s must be a list") % {"field": "coupon_codes"})
+        return []
+    if len(value) > MAX_COUPON_CODES:
+        errors.append(_("an order may carry at most %(n)d coupon codes") % {"n": MAX_COUPON_CODES})
+        return []
+    codes = (_text(code, f"coupon_codes[{index}]", errors, required=True) for index, code in enumerate(value))
+    return list(dict.fromkeys(code for code in codes if code))
+
+
 def _require_object(raw: Any, what: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise InvalidPayload([_("%(what)s data must be an object") % {"what": what}])
@@ -231,6 +249,7 @@ def normalize_order(raw: Any) -> dict[str, Any]:
         {
             "number": lambda r, e: _text(r.get("number") or r.get("id"), "number", e, required=False),
             "cart_id": lambda r, e: _text(r.get("cart_id"), "cart_id", e, required=False),
+            "coupon_codes": lambda r, e: _coupon_codes(r.get("coupon_codes"), e),
         },
     )
 

@@ -22,7 +22,7 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from . import analytics
+from . import analytics, coupons
 from .models import Scenario, Step
 
 DEFAULT_DAYS = 30
@@ -38,11 +38,17 @@ METRICS = [
     ("bounced", _("Bounced")),
     ("complained", _("Complained")),
 ]
+# Coupons of the default provider issued in the period, and how many of them orders redeemed.
+COUPON_METRICS = [
+    ("coupons", _("Coupons issued")),
+    ("redeemed", _("Coupons redeemed")),
+]
 RATES = [
     ("opened_rate", _("Open rate")),
     ("clicked_rate", _("Click rate")),
     ("converted_rate", _("Conversion rate")),
     ("unsubscribed_rate", _("Unsubscribe rate")),
+    ("redeemed_rate", _("Redemption rate")),
 ]
 
 
@@ -59,7 +65,7 @@ class PeriodFilterSet(WagtailFilterSet):
         return queryset
 
 
-RATED = {"opened", "clicked", "converted", "unsubscribed"}
+RATED = {"opened", "clicked", "converted", "unsubscribed", "redeemed"}
 
 
 class StatColumn(Column):
@@ -102,7 +108,7 @@ class BaseTriggerReport(PeriodMixin, ReportView):
     filterset_class = PeriodFilterSet
     results_template_name = "wagtail_triggers/reports/report_results.html"
     paginate_by = None
-    export_headings = dict(METRICS + RATES)
+    export_headings = dict(METRICS + COUPON_METRICS + RATES)
 
     def get_context_data(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(*args, **kwargs)
@@ -142,13 +148,13 @@ class ScenarioReportView(BaseTriggerReport):
     header_icon = "mail"
     index_url_name = "wagtail_triggers_reports:scenarios"
     index_results_url_name = "wagtail_triggers_reports:scenarios_results"
-    list_export = ["name", *[name for name, _label in METRICS + RATES]]
+    list_export = ["name", *[name for name, _label in METRICS + COUPON_METRICS + RATES]]
 
     @cached_property
     def columns(self) -> list[Column]:
         return [
             TitleColumn("name", label=_("Scenario"), url_name="wagtail_triggers_reports:scenario", width="16%"),
-            *[StatColumn(name, label=label) for name, label in METRICS],
+            *[StatColumn(name, label=label) for name, label in METRICS + COUPON_METRICS],
         ]
 
     def get_queryset(self):
@@ -157,13 +163,16 @@ class ScenarioReportView(BaseTriggerReport):
     def decorate_paginated_queryset(self, object_list):
         since, until = self.period
         stats = analytics.by_scenario(since, until)
+        figures = coupons.redemption_figures(since, until, "scenario_id")
         self.totals = analytics.total(stats)
         for scenario in object_list:
             scenario.stats = _stats_row(stats.get(scenario.pk, analytics.Stats()))
+            scenario.stats.update(figures.get(scenario.pk, coupons.NO_COUPONS))
         return object_list
 
     def to_row_dict(self, item: Scenario) -> dict[str, Any]:
-        return {"name": item.name, **{name: item.stats.get(name) for name, _label in METRICS + RATES}}
+        metrics = METRICS + COUPON_METRICS + RATES
+        return {"name": item.name, **{name: item.stats.get(name) for name, _label in metrics}}
 
 
 class StepReportView(BaseTriggerReport):
@@ -172,7 +181,7 @@ class StepReportView(BaseTriggerReport):
     header_icon = "mail"
     index_url_name = "wagtail_triggers_reports:scenario"
     index_results_url_name = "wagtail_triggers_reports:scenario_results"
-    list_export = ["position", "name", *[name for name, _label in METRICS[1:] + RATES]]
+    list_export = ["position", "name", *[name for name, _label in METRICS[1:] + COUPON_METRICS + RATES]]
 
     def setup(self, request, *args: Any, **kwargs: Any) -> None:
         super().setup(request, *args, **kwargs)
@@ -194,7 +203,7 @@ class StepReportView(BaseTriggerReport):
         return [
             Column("position", label=_("#")),
             Column("name", label=_("Letter"), width="20%"),
-            *[StatColumn(name, label=label) for name, label in METRICS[1:]],
+            *[StatColumn(name, label=label) for name, label in METRICS[1:] + COUPON_METRICS],
         ]
 
     def get_queryset(self):
@@ -203,9 +212,11 @@ class StepReportView(BaseTriggerReport):
     def decorate_paginated_queryset(self, object_list):
         since, until = self.period
         stats = analytics.by_step(self.scenario.pk, since, until)
+        figures = coupons.redemption_figures(since, until, "position", scenario_id=self.scenario.pk)
         self.totals = analytics.total(stats)
         for step in object_list:
             step.stats = _stats_row(stats.get(step.position, analytics.Stats()))
+            step.stats.update(figures.get(step.position, coupons.NO_COUPONS))
         self._steps = list(object_list)
         return object_list
 
@@ -230,7 +241,8 @@ class StepReportView(BaseTriggerReport):
         return rows
 
     def to_row_dict(self, item: Step) -> dict[str, Any]:
-        return {"position": item.position, "name": item.name, **{n: item.stats.get(n) for n, _l in METRICS[1:] + RATES}}
+        metrics = METRICS[1:] + COUPON_METRICS + RATES
+        return {"position": item.position, "name": item.name, **{n: item.stats.get(n) for n, _l in metrics}}
 
 
 def urlpatterns() -> list:
