@@ -1,5 +1,6 @@
-"""System checks for the send path's timing: a tick must end before django-q2 kills it, and a
-letter's lease must outlast the longest a worker can legitimately spend on it."""
+"""System checks: the send path's timing (a tick must end before django-q2 kills it, and a
+letter's lease must outlast the longest a worker can legitimately spend on it), and the postal
+address that marketing letters must carry."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Warning, register
+from django.db import DatabaseError, connections, router
 
 from . import conf
 from .ticktime import budget_seconds, q_cluster_timeout, seconds
@@ -64,3 +66,51 @@ def check_send_timing(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
             )
         )
     return warnings
+
+
+@register()
+def check_shop_address(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """Marketing letters must show the sender's postal address (CAN-SPAM; EU and Russian law
+    expect the sender to be identifiable), and the shipped footer prints ``TRIGGERS_SHOP_ADDRESS``.
+
+    Scenarios are database rows, so this reads the database; it is a regular check (checks
+    tagged ``database`` run only with ``--database``, and this warning must show on ``runserver``
+    and ``check``) that stays silent while the database is unreachable or not migrated yet.
+    """
+    if str(conf.get("TRIGGERS_SHOP_ADDRESS") or "").strip():
+        return []
+    names = _enabled_marketing_scenarios()
+    if not names:
+        return []
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return [
+        Warning(
+            f"Marketing scenarios are enabled ({shown}) but TRIGGERS_SHOP_ADDRESS is empty: their "
+            "letters go out without the shop's postal address.",
+            hint="Set TRIGGERS_SHOP_ADDRESS to the postal address of the business that sends the letters, "
+            'e.g. "Example Shop Ltd, 1 Market Street, London N1 1AA, United Kingdom"; the footer of every '
+            "letter prints it. CAN-SPAM requires it in commercial email, and EU and Russian law expect it.",
+            id="wagtail_triggers.W104",
+        )
+    ]
+
+
+def _enabled_marketing_scenarios() -> list[str]:
+    """Names of the enabled scenarios that are not transactional; none if the table is not there."""
+    from .models import Scenario
+
+    alias = router.db_for_read(Scenario)
+    try:
+        if Scenario._meta.db_table not in connections[alias].introspection.table_names():
+            return []  # before migrate: nothing is enabled yet
+        scenarios = list(Scenario.objects.using(alias).enabled().only("name", "kind", "settings"))
+    except DatabaseError:
+        return []  # no database yet (e.g. collectstatic in a build): nothing to warn about
+    return [scenario.name for scenario in scenarios if not _is_transactional(scenario)]
+
+
+def _is_transactional(scenario: Any) -> bool:
+    try:
+        return scenario.is_transactional
+    except LookupError:  # a kind no longer registered: the engine skips it, so it sends nothing
+        return True

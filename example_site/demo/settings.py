@@ -161,6 +161,8 @@ Q_CLUSTER = {
 TRIGGERS_BASE_URL = BASE_URL
 TRIGGERS_SHOP_NAME = SHOP_NAME
 TRIGGERS_SUPPORT_EMAIL = "help@larder-linen.example"
+# The postal address every marketing letter must carry (CAN-SPAM); the shipped footer prints it.
+TRIGGERS_SHOP_ADDRESS = "Larder & Linen Ltd, 12 Example Lane, Bristol BS1 4AA, United Kingdom"
 TRIGGERS_BRAND_COLOR = "#3d6b4f"
 TRIGGERS_FROM_EMAIL = DEFAULT_FROM_EMAIL
 TRIGGERS_COUPON_PROVIDER = "shop.coupons.issue_coupon"
