@@ -5,7 +5,8 @@ never worth a failed "add to basket" or a failed checkout.
   additions, quantity edits, removals and the merge at login) → ``cart_updated`` for baskets
   with an owner. Oscar's own ``basket_addition`` is only sent by the add view; it is used for
   guests, whose email Oscar keeps in the checkout session once they give it.
-* ``order_placed`` → ``order_completed``, with the order's basket as ``cart_id``.
+* ``order_placed`` → ``order_completed``, with the order's basket as ``cart_id`` and its
+  vouchers' codes as ``coupon_codes`` (a letter's coupon is then marked redeemed).
 * ``order_status_changed`` → the kind ``TRIGGERS_OSCAR_ORDER_STATUS_MAP`` names for the new
   status (default ``{"Cancelled": "order_cancelled"}``); statuses are project-defined strings.
 * ``user_registered`` → ``customer_registered``; ``user_logged_in`` → ``customer_seen``
@@ -113,12 +114,19 @@ def cart_data(basket: Any) -> dict[str, Any]:
     }
 
 
+def voucher_codes(order: Any) -> list[str]:
+    """The voucher codes of the order's discounts: a letter's coupon used as an Oscar voucher."""
+    codes = order.discounts.exclude(voucher_code="").order_by("pk").values_list("voucher_code", flat=True)
+    return list(dict.fromkeys(codes))
+
+
 def order_data(order: Any) -> dict[str, Any]:
     lines = list(order.lines.select_related("product").order_by("pk"))
     return {
         "id": str(order.number),
         "number": str(order.number),
         "cart_id": str(order.basket_id or ""),
+        "coupon_codes": voucher_codes(order),
         "url": order_url(order),
         "currency": order.currency,
         "total": _money(order.total_incl_tax),

@@ -228,6 +228,12 @@ def plan_checkout(install: Any, event: str, payload: dict[str, Any], body: bytes
 # -- orders -------------------------------------------------------------------------------------
 
 
+def voucher_codes(order: dict[str, Any]) -> list[str]:
+    """The voucher code the order used (``Order.voucherCode``): the coupon the reports count."""
+    code = _text(order.get("voucherCode"))
+    return [code] if code else []
+
+
 def order_data(order: dict[str, Any]) -> dict[str, Any]:
     lines = order.get("lines") or []
     if not isinstance(lines, list):
@@ -261,6 +267,7 @@ def order_data(order: dict[str, Any]) -> dict[str, Any]:
         "id": order_id,
         "number": _text(order.get("number")),
         "cart_id": _text(order.get("checkoutId")),
+        "coupon_codes": voucher_codes(order),
         "url": _fill(conf.get("TRIGGERS_SALEOR_ORDER_URL"), id=order_id, number=order.get("number")),
         "currency": currency,
         "total": _amount(total.get("amount")),

@@ -4,7 +4,8 @@ Saleor sends the query's result as the webhook body. Prices come from ``undiscou
 for checkouts (``unitPrice``/``totalPrice`` may call a tax app for every webhook) and from
 ``unitPrice.gross`` for orders (what the customer paid). ``thumbnail(size: 256)`` is an absolute
 URL of a thumbnail Saleor renders; product links are built from ``slug`` with
-``TRIGGERS_SALEOR_PRODUCT_URL``.
+``TRIGGERS_SALEOR_PRODUCT_URL``. ``voucherCode`` is the code the order used, so a letter's
+coupon is marked redeemed by it.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ fragment TriggersOrder on Order {
   status
   userEmail
   checkoutId
+  voucherCode
   created
   languageCodeEnum
   channel { slug }
