@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from django.core.mail import EmailMultiAlternatives
 
 from . import conf, coupons
-from .context import build_context, contact_context, coupon_context
+from .context import absence_context, build_context, contact_context, coupon_context
 from .defaults import LetterSource, shipped_source
 from .links import preferences_url, unsubscribe_url
 from .models import Contact, Delivery, EmailTemplate, Scenario
@@ -124,6 +124,7 @@ def compose_delivery(delivery: Delivery, now: datetime) -> Composed:
         delivery_id=delivery.pk,
         track_opens=bool(scenario.option("track_opens")),
         track_clicks=bool(scenario.option("track_clicks")),
+        absence=absence_context(enrollment.anchor_at, now),
     )
     letter = render_letter(compile_letter(source.subject, source.preheader, source.body, language), context, language)
     message = build_message(

@@ -74,6 +74,18 @@ def coupon_context(
     }
 
 
+def absence_context(last_activity_at: datetime | None, now: datetime) -> dict[str, Any] | None:
+    """How long the customer has been away when the letter goes out (inactivity chains only).
+
+    ``days`` are whole days since the last activity; ``months`` are whole 30-day months, for
+    copy such as "about three months".
+    """
+    if last_activity_at is None:
+        return None
+    days = max((now - last_activity_at).days, 0)
+    return {"days": days, "months": days // 30, "since": last_activity_at}
+
+
 def build_context(
     *,
     contact: dict[str, str],
@@ -87,11 +99,14 @@ def build_context(
     delivery_id: int | None = None,
     track_opens: bool = False,
     track_clicks: bool = False,
+    absence: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    from .answers import answer_links
+
     cart = commerce_context(snapshot.get("cart"))
     order = commerce_context(snapshot.get("order"))
     shop = shop_context()
-    all_links = {"shop": shop["url"], **links}
+    all_links: dict[str, Any] = {"shop": shop["url"], **links}
     purchase = cart or order
     if cart and cart.get("url"):
         all_links.setdefault("cart", cart["url"])
@@ -102,6 +117,7 @@ def build_context(
     all_links.setdefault("cart", fallback)
     all_links.setdefault("order", fallback)
     all_links.setdefault("review", all_links["order"])
+    all_links.setdefault("answers", answer_links(delivery_id, contact.get("language", "")))
     return {
         "contact": contact,
         "shop": shop,
@@ -110,6 +126,7 @@ def build_context(
         "purchase": purchase,
         "coupon": coupon,
         "links": all_links,
+        "absence": absence,
         "letter": {
             "scenario": scenario.get("kind", ""),
             "scenario_name": scenario.get("name", ""),

@@ -129,8 +129,8 @@ def export_contact(email: str) -> dict[str, Any]:
     Raises ``ValueError`` for a malformed address and :class:`UnknownPerson` when nothing is
     stored about it.
     """
+    from .models import Answer, Conversion, Delivery, Enrollment, Event, IssuedCoupon, TrackingEvent
     from .models import Contact as ContactModel
-    from .models import Conversion, Delivery, Enrollment, Event, IssuedCoupon, TrackingEvent
 
     email = _normalise(email)
     contact = ContactModel.objects.filter(email=email).first()
@@ -156,6 +156,9 @@ def export_contact(email: str) -> dict[str, Any]:
         if contact
         else [],
         "coupons": [_row(c) for c in IssuedCoupon.objects.filter(contact=contact).order_by("created_at", "pk")]
+        if contact
+        else [],
+        "answers": [_row(a) for a in Answer.objects.filter(contact=contact).order_by("first_answered_at", "pk")]
         if contact
         else [],
         "audit_log": [
@@ -240,6 +243,7 @@ def _sweep(email: str, report: ForgetReport) -> None:
 
     # Per-person tables, handled row by row above (and the big ones: no full scans of them).
     handled = {
+        ours.Answer,
         ours.Contact,
         ours.Conversion,
         ours.Delivery,
@@ -278,7 +282,17 @@ def forget_contact(email: str, *, user=None) -> ForgetReport:
     """
     from wagtail.log_actions import log
 
-    from .models import Contact, Conversion, Delivery, Enrollment, ErasedAddress, Event, IssuedCoupon, TrackingEvent
+    from .models import (
+        Answer,
+        Contact,
+        Conversion,
+        Delivery,
+        Enrollment,
+        ErasedAddress,
+        Event,
+        IssuedCoupon,
+        TrackingEvent,
+    )
 
     email = _normalise(email)
     if email == PLACEHOLDER_EMAIL:
@@ -302,6 +316,8 @@ def forget_contact(email: str, *, user=None) -> ForgetReport:
             Delivery.objects.filter(
                 contact=contact, status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
             ).update(status=Delivery.Status.SKIPPED, reason="erased")
+            # What they answered a letter is their opinion: it goes with them, not to the placeholder.
+            report.counts["answers"] = Answer.objects.filter(contact=contact).delete()[0]
             deliveries = Delivery.objects.filter(contact=contact)
             report.counts["tracking"] = TrackingEvent.objects.filter(delivery__in=deliveries).update(
                 url="", user_agent="", esp_event_id=None

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from .context import build_context, contact_context, coupon_context
+from .context import absence_context, build_context, contact_context, coupon_context
 from .links import absolute, static_url
 
 SAMPLE_LINES = [
@@ -82,6 +82,7 @@ def sample_context(
     position = steps.index(key) + 1 if key in steps else 1
     snapshot = {subject_type: sample_commerce(subject_type, worst_case=worst_case)} if subject_type else {}
     first, last = ("Anna", "Smith") if not worst_case else ("Anna-" + "M" * 140, "Smith-" + "W" * 140)
+    away = getattr(registry.get(kind_name), "days", 0) if kind_name in registry else 0  # inactivity kinds
     return build_context(
         contact=contact
         or contact_context(email="anna@example.com", first_name=first, last_name=last, language=language),
@@ -94,4 +95,5 @@ def sample_context(
             "unsubscribe": absolute("/triggers/unsubscribe/sample/"),
             "preferences": absolute("/triggers/unsubscribe/sample/"),
         },
+        absence=absence_context(timezone.now() - timedelta(days=away), timezone.now()) if away else None,
     )

@@ -174,6 +174,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "answer",
                 "verbose_name_plural": "answers",
+                "ordering": ["-answered_at", "-pk"],
                 "indexes": [models.Index(fields=["scenario", "key"], name="wt_answer_scenario")],
             },
         ),

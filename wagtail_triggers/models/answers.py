@@ -36,6 +36,7 @@ class Answer(models.Model):
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
+        ordering = ["-answered_at", "-pk"]
         indexes = [models.Index(fields=["scenario", "key"], name="wt_answer_scenario")]
 
     def __str__(self) -> str:
