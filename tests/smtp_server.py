@@ -99,6 +99,10 @@ class Inbox:
 
     # -- what arrived --------------------------------------------------------------------------
 
+    def raw(self) -> list[bytes]:
+        """Each message's bytes exactly as they crossed the wire, before any parsing."""
+        return [envelope.original_content for envelope in self.envelopes]
+
     def copies(self) -> Counter:
         """How many times each (Message-ID, recipient) arrived."""
         return Counter(

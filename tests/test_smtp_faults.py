@@ -14,7 +14,6 @@ from datetime import timedelta
 
 import pytest
 
-from wagtail_triggers.compose import message_id
 from wagtail_triggers.engine import tick
 from wagtail_triggers.models import Delivery, Suppression
 
@@ -41,7 +40,7 @@ def count(server: LoopbackSMTP) -> Count:
     copies = server.inbox.copies()
     delivered = duplicated = lost = queued = unknown = refused = resend_risk = 0
     for delivery in Delivery.objects.filter(position=1).select_related("contact"):
-        n = copies[(message_id(delivery.pk), delivery.contact.email)]
+        n = copies[(delivery.message_id, delivery.contact.email)]
         if n:
             delivered += 1
             duplicated += n - 1

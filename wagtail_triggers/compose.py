@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formataddr
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.core.mail import EmailMultiAlternatives
 
 from . import conf, coupons
 from .context import absence_context, build_context, contact_context, coupon_context
 from .defaults import LetterSource, shipped_source
+from .headers import list_unsubscribe, message_id_header, new_message_id
 from .links import preferences_url, unsubscribe_url
 from .models import Contact, Delivery, EmailTemplate, Scenario
 from .rendering import RenderedLetter, compile_letter, render_letter
@@ -39,16 +39,39 @@ class Composed:
     language: str
 
 
-def sender(scenario: Scenario | None) -> str:
-    address = (scenario.from_email if scenario else "") or conf.from_email()
-    name = (scenario.from_name if scenario else "") or conf.get("TRIGGERS_SHOP_NAME")
+def _sender_name(scenario: Scenario | None) -> str:
+    return (scenario.from_name if scenario else "") or conf.get("TRIGGERS_SHOP_NAME")
+
+
+def _named(address: str, name: str) -> str:
     return formataddr((name, address)) if name and "<" not in address else address
 
 
-def message_id(delivery_id: int | str) -> str:
-    """Stable across retries, so a receiving server can drop a duplicate."""
-    domain = urlsplit(conf.base_url()).hostname or "wagtail-triggers.invalid"
-    return f"<wagtail-triggers.{delivery_id}@{domain}>"
+def sender(scenario: Scenario | None) -> str:
+    """``From``: the scenario's sender, else ``TRIGGERS_FROM_EMAIL`` and the shop's name."""
+    address = (scenario.from_email if scenario else "") or conf.from_email()
+    return _named(address, _sender_name(scenario))
+
+
+def reply_to(scenario: Scenario | None) -> str:
+    """``Reply-To`` (letters say "reply to this email"): the scenario's, else
+    ``TRIGGERS_REPLY_TO`` (by default ``TRIGGERS_SUPPORT_EMAIL``); "" when there is none."""
+    address = (scenario.reply_to if scenario else "") or conf.reply_to()
+    return _named(address, _sender_name(scenario)) if address else ""
+
+
+def assign_message_id(delivery: Delivery) -> str:
+    """The delivery's Message-ID, drawn once and stored before the first attempt.
+
+    Retries reuse it, so a receiving server can drop a duplicate, and the delivery is found
+    again by it (``Delivery.message_id`` is indexed). Drawn when the letter is first composed
+    rather than by a data migration: rows queued before an upgrade get one the same way, and
+    rows already tried keep the id their earlier attempt carried.
+    """
+    if not delivery.message_id:
+        Delivery.objects.filter(pk=delivery.pk, message_id="").update(message_id=new_message_id())
+        delivery.message_id = Delivery.objects.filter(pk=delivery.pk).values_list("message_id", flat=True).get()
+    return delivery.message_id
 
 
 def build_message(
@@ -60,17 +83,20 @@ def build_message(
     msg_id: str,
     extra_headers: dict[str, str] | None = None,
 ) -> EmailMultiAlternatives:
+    """The message every letter and every test letter is sent as: ``From``, ``Reply-To``,
+    one-click ``List-Unsubscribe`` and ``Message-ID`` plain on the wire, text and HTML."""
     headers = {
-        "List-Unsubscribe": f"<{unsubscribe}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "Message-ID": msg_id,
+        **list_unsubscribe(unsubscribe),
+        "Message-ID": message_id_header(msg_id),
         **(extra_headers or {}),
     }
+    answer = reply_to(scenario)
     message = EmailMultiAlternatives(
         subject=letter.subject,
         body=letter.text,
         from_email=sender(scenario),
         to=[to],
+        reply_to=[answer] if answer else None,
         headers=headers,
     )
     message.attach_alternative(letter.html, "text/html")
@@ -132,7 +158,7 @@ def compose_delivery(delivery: Delivery, now: datetime) -> Composed:
         to=contact.email,
         scenario=scenario,
         unsubscribe=unsubscribe,
-        msg_id=message_id(delivery.pk),
+        msg_id=assign_message_id(delivery),
         extra_headers={"X-Triggers-Scenario": scenario.kind},
     )
     return Composed(message=message, letter=letter, language=language)

@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "TRIGGERS_SHOP_URL": None,
     "TRIGGERS_SHOP_LOGO_URL": "",
     "TRIGGERS_SUPPORT_EMAIL": "",
+    # Reply-To of every letter; None: TRIGGERS_SUPPORT_EMAIL, "" for none (issue 9).
+    "TRIGGERS_REPLY_TO": None,
     "TRIGGERS_SHOP_ADDRESS": "",
     "TRIGGERS_BRAND_COLOR": "#2f6f4f",
     "TRIGGERS_FROM_EMAIL": None,
@@ -76,6 +78,12 @@ def shop_url() -> str:
 
 def from_email() -> str:
     return get("TRIGGERS_FROM_EMAIL") or settings.DEFAULT_FROM_EMAIL
+
+
+def reply_to() -> str:
+    """The site-wide Reply-To: ``TRIGGERS_REPLY_TO``, else ``TRIGGERS_SUPPORT_EMAIL``."""
+    chosen = get("TRIGGERS_REPLY_TO")
+    return (get("TRIGGERS_SUPPORT_EMAIL") if chosen is None else chosen) or ""
 
 
 def default_language() -> str:

@@ -20,6 +20,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.templatetags.i18n import BlockTranslateNode
 from django.utils import translation
@@ -296,9 +297,9 @@ _LINK_HREF = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)(")', re.I)
 _UNTRACKED = re.compile(r"^(mailto:|tel:|#)|links\.(unsubscribe|preferences)")
 
 
-def _add_tracking(html: str, tokens: _Tokens) -> str:
-    """Wrap link targets in ``{% track_click %}`` and add ``{% open_pixel %}``; both render
-    as plain links / nothing unless the letter being sent tracks clicks / opens."""
+def _track_links(html: str, tokens: _Tokens) -> str:
+    """Wrap link targets in ``{% track_click %}``, which renders the plain link unless the
+    letter being sent tracks clicks; unsubscribe and preferences links are never wrapped."""
 
     def wrap(match: re.Match[str]) -> str:
         target = match.group(2)
@@ -306,9 +307,33 @@ def _add_tracking(html: str, tokens: _Tokens) -> str:
             return match.group(0)
         return f"{match.group(1)}{{% track_click %}}{target}{{% end_track_click %}}{match.group(3)}"
 
-    html = _LINK_HREF.sub(wrap, html)
+    return _LINK_HREF.sub(wrap, html)
+
+
+def _add_open_pixel(html: str) -> str:
+    """``{% open_pixel %}`` before ``</body>``: nothing unless the letter tracks opens."""
     head, body_end, tail = html.rpartition("</body>")
     return f"{head}{{% open_pixel %}}{body_end}{tail}" if body_end else html + "{% open_pixel %}"
+
+
+_MJML_ROOT = re.compile(r"<mjml\b([^>]*)>", re.I)
+_LANGUAGE_ATTRIBUTE = re.compile(r"""\s(?:lang|dir)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*)""", re.I)
+_LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
+_HTML_LANG = re.compile(r"(<html\b[^>]*?\slang=\"[^\"]*\")", re.I)
+
+
+def _with_language(mjml_source: str, language: str) -> str:
+    """The letter's language and direction on ``<mjml>``: mjml-python writes them on
+    ``<html>`` and on the letter's article (without them: ``lang="und" dir="auto"``)."""
+    if not _LANGUAGE_CODE.fullmatch(language):
+        return mjml_source
+    direction = "rtl" if language.split("-")[0].lower() in settings.LANGUAGES_BIDI else "ltr"
+
+    def put(match: re.Match[str]) -> str:
+        attributes = _LANGUAGE_ATTRIBUTE.sub("", match.group(1))
+        return f'<mjml{attributes} lang="{language}" dir="{direction}">'
+
+    return _MJML_ROOT.sub(put, mjml_source, count=1)
 
 
 def _compile_html_and_text(body: str, language: str) -> tuple[str, str]:
@@ -319,11 +344,14 @@ def _compile_html_and_text(body: str, language: str) -> tuple[str, str]:
     limits.check_nesting(expanded, origin)  # mjml-python segfaults on thousands of levels
     hidden = tokens.hide(expanded)
     check_markup(hidden, origin)  # no scripts, handlers or tag names built by template tags
-    html = inline_css(hide_preheader(_mjml_to_html(hidden, origin)))
+    html = inline_css(hide_preheader(_mjml_to_html(_with_language(hidden, language), origin)))
     if not html.lstrip().lower().startswith("<!doctype"):
         html = "<!doctype html>\n" + html
-    text = html_to_text(html)
-    html = _add_tracking(html, tokens)
+    if _LANGUAGE_CODE.fullmatch(language):  # the XHTML namespace mjml declares reads xml:lang
+        html = _HTML_LANG.sub(rf'\1 xml:lang="{language}"', html, count=1)
+    html = _track_links(html, tokens)
+    text = html_to_text(html)  # after tracking: the text part's links are counted too
+    html = _add_open_pixel(html)
     with translation.override(language):
         return tokens.restore(html, translate_as="html"), tokens.restore(text, translate_as="text")
 

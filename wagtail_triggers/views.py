@@ -1,6 +1,10 @@
 """Public endpoints reached from letters: no login, no cookies needed, no open redirects.
 
 Every bad, tampered or expired token gets a friendly page with a 4xx status, never a 500.
+
+The unsubscribe and preferences pages speak the language of the letter the link came from
+(the delivery's language, else the contact's), not the browser's: a letter read in Russian
+on an English phone leads to a Russian page.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ from django import forms
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from . import conf, consent
+from .compose import letter_language
 from .models import Contact, Delivery, Scenario
 from .tokens import PREFERENCES, UNSUBSCRIBE, read_contact_token
 from .tracking import may_redirect, read_click_token, read_open_token, record_click, record_open
@@ -28,14 +34,47 @@ logger = logging.getLogger(__name__)
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
-def _page(request: HttpRequest, name: str, context: dict | None = None, status: int = 200) -> HttpResponse:
+def contact_language(contact: Contact, delivery_id: int | None = None) -> str:
+    """The language of the letter a link came from: the delivery's, else the one the
+    contact's letters are written in (their own language when letters exist in it)."""
+    if delivery_id:
+        sent_in = Delivery.objects.filter(pk=delivery_id, contact=contact).values_list("language", flat=True).first()
+        if sent_in and sent_in in conf.supported_languages():
+            return sent_in
+    return letter_language(contact)
+
+
+def _page(
+    request: HttpRequest, name: str, context: dict | None = None, status: int = 200, *, language: str | None = None
+) -> HttpResponse:
+    """Render a public page, in ``language`` when known (else the browser's, as Django chose)."""
     base = {"shop_name": conf.get("TRIGGERS_SHOP_NAME"), "shop_url": conf.shop_url()}
-    return render(request, f"wagtail_triggers/{name}.html", {**base, **(context or {})}, status=status)
+    if language is None:
+        return render(request, f"wagtail_triggers/{name}.html", {**base, **(context or {})}, status=status)
+    with translation.override(language):
+        response = render(request, f"wagtail_triggers/{name}.html", {**base, **(context or {})}, status=status)
+    response["Content-Language"] = language
+    return response
 
 
-def _invalid(request: HttpRequest, error: Exception) -> HttpResponse:
+def _expired_link_language(purpose: str, token: str) -> str | None:
+    """An expired consent link is still authentic: its page speaks the contact's language."""
+    try:
+        payload = signing.loads(token, salt=purpose)
+        contact = Contact.objects.filter(pk=payload["c"]).first()
+    except (signing.BadSignature, TypeError, KeyError, ValueError):
+        return None
+    return contact_language(contact, payload.get("d")) if contact is not None else None
+
+
+def _invalid(request: HttpRequest, error: Exception, *, language: str | None = None) -> HttpResponse:
     expired = isinstance(error, signing.SignatureExpired)
-    return _page(request, "link_invalid", {"expired": expired}, status=410 if expired else 400)
+    return _page(request, "link_invalid", {"expired": expired}, status=410 if expired else 400, language=language)
+
+
+def _refused(request: HttpRequest, purpose: str, token: str, error: signing.BadSignature) -> HttpResponse:
+    language = _expired_link_language(purpose, token) if isinstance(error, signing.SignatureExpired) else None
+    return _invalid(request, error, language=language)
 
 
 def _read(purpose: str, token: str) -> tuple[Contact, Scenario | None, int | None]:
@@ -56,15 +95,16 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         contact, scenario, delivery_id = _read(UNSUBSCRIBE, token)
     except signing.BadSignature as error:
-        return _invalid(request, error)
+        return _refused(request, UNSUBSCRIBE, token, error)
     context = {"contact": contact, "scenario": scenario}
+    language = contact_language(contact, delivery_id)
     if request.method == "POST":
         if scenario is not None:
             consent.unsubscribe_from_scenario(contact, scenario, delivery_id=delivery_id)
         else:
             consent.unsubscribe_contact(contact, delivery_id=delivery_id)
-        return _page(request, "unsubscribe_done", context)
-    return _page(request, "unsubscribe", context)
+        return _page(request, "unsubscribe_done", context, language=language)
+    return _page(request, "unsubscribe", context, language=language)
 
 
 class PreferencesForm(forms.Form):
@@ -89,7 +129,8 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     try:
         contact, scenario, delivery_id = _read(PREFERENCES, token)
     except signing.BadSignature as error:
-        return _invalid(request, error)
+        return _refused(request, PREFERENCES, token, error)
+    language = contact_language(contact, delivery_id)
     form = PreferencesForm(request.POST or None, scenario=scenario)
     done = None
     if request.method == "POST" and form.is_valid():
@@ -108,6 +149,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "preferences",
         {"contact": contact, "scenario": scenario, "form": form, "done": done, "suppressions": suppressions},
+        language=language,
     )
 
 
@@ -123,7 +165,8 @@ def click(request: HttpRequest, token: str) -> HttpResponse:
     delivery = Delivery.objects.filter(pk=delivery_id).first()
     if not may_redirect(delivery, url):
         logger.warning("Refused a click redirect to %r: the host is not in TRIGGERS_ALLOWED_LINK_HOSTS", url[:200])
-        return _invalid(request, signing.BadSignature("host not allowed"))
+        language = contact_language(delivery.contact, delivery.pk) if delivery is not None else None
+        return _invalid(request, signing.BadSignature("host not allowed"), language=language)
     if delivery is not None:
         record_click(delivery, url, request.headers.get("User-Agent", ""), method=request.method)
     return HttpResponseRedirect(url)

@@ -78,9 +78,12 @@ class ScenarioViewSet(ModelViewSet):
                         heading=_("When and how"),
                     ),
                     MultiFieldPanel(
-                        [FieldRowPanel([FieldPanel("from_name"), FieldPanel("from_email")])],
+                        [
+                            FieldRowPanel([FieldPanel("from_name"), FieldPanel("from_email")]),
+                            FieldPanel("reply_to"),
+                        ],
                         heading=_("Sender"),
-                        help_text=_("Empty: the shop's name and address from the site settings."),
+                        help_text=_("Empty: the shop's name and addresses from the site settings."),
                     ),
                     MultiFieldPanel(
                         [FieldPanel("test_mode"), FieldPanel("test_addresses")],

@@ -247,6 +247,11 @@ class ScenarioForm(WagtailAdminModelForm):
         self.initial.setdefault("send_until", window[1])
         if "test_addresses" in self.fields:
             self.fields["test_addresses"].widget.attrs.update(rows=3, placeholder="owner@example.com")
+        # An empty sender field means the site's value: show which one.
+        site_sender = {"from_name": conf.get("TRIGGERS_SHOP_NAME"), "from_email": conf.from_email()}
+        for name, value in {**site_sender, "reply_to": conf.reply_to()}.items():
+            if name in self.fields and value:
+                self.fields[name].widget.attrs.setdefault("placeholder", value)
         self.steps = StepFormSet(self.data if self.is_bound else None, instance=scenario, prefix="steps")
 
     setting_names = (

@@ -6,6 +6,7 @@ from django.urls import reverse
 from wagtail.admin.panels import FieldPanel, Panel
 
 from .. import conf
+from ..compose import reply_to, sender
 from ..models import EmailTemplate, Scenario, Step
 from ..scenarios.registry import UnknownKind
 
@@ -104,6 +105,9 @@ class ScenarioSummaryPanel(Panel):
             context.update(
                 scenario=scenario,
                 kind=kind,
+                sender=sender(scenario),
+                reply_to=reply_to(scenario),
+                shop_address=conf.get("TRIGGERS_SHOP_ADDRESS"),
                 can_enable=bool(self.request and can_enable(self.request.user)),
                 enable_url=reverse("wagtail_triggers_scenarios:enable", args=[scenario.pk]),
                 disable_url=reverse("wagtail_triggers_scenarios:disable", args=[scenario.pk]),

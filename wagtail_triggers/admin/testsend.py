@@ -20,8 +20,6 @@ to whom, when, how many went out) and an audit log entry.
 from __future__ import annotations
 
 from dataclasses import replace
-from email.utils import make_msgid
-from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -34,6 +32,7 @@ from wagtail.log_actions import log
 
 from .. import conf
 from ..compose import build_message
+from ..headers import new_message_id
 from ..models import Contact, EmailTemplate, Scenario
 from ..models.letters import TestSend
 from ..rendering import compile_letter, render_letter
@@ -200,14 +199,13 @@ def send_test(
     letter = render_letter(compiled, context, template.language)
     letter = replace(letter, subject=_("[TEST] %(subject)s") % {"subject": letter.subject})
     scenario = scenario_for(template)
-    domain = urlsplit(conf.base_url()).hostname or "wagtail-triggers.invalid"
     messages = [
         build_message(
             letter=letter,
             to=address,
             scenario=scenario,
             unsubscribe=context["links"]["unsubscribe"],
-            msg_id=make_msgid("wagtail-triggers-test", domain=domain),
+            msg_id=new_message_id(),
             extra_headers={TEST_HEADER: "1", "X-Triggers-Scenario": template.scenario_kind},
         )
         for address in recipients

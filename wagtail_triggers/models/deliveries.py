@@ -38,7 +38,8 @@ class Delivery(models.Model):
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     template_key = models.CharField(_("letter"), max_length=120, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
-    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    # A random <token@host>, drawn once before the first attempt and reused by retries.
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, db_index=True)
     coupon_code = models.CharField(_("coupon"), max_length=64, blank=True)
     coupon_expires_at = models.DateTimeField(_("coupon expires"), null=True, blank=True)
     # What happened after sending (first human occurrence; bots are recorded but not counted here).

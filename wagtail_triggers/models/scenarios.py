@@ -39,6 +39,11 @@ class Scenario(models.Model):
     settings = models.JSONField(_("settings"), default=dict, blank=True)
     from_name = models.CharField(_("sender name"), max_length=120, blank=True)
     from_email = models.EmailField(_("sender address"), blank=True)
+    reply_to = models.EmailField(
+        _("reply-to address"),
+        blank=True,
+        help_text=_("Where replies to these letters go. Empty: the shop's reply address from the site settings."),
+    )
     test_mode = models.BooleanField(
         _("test mode"), default=False, help_text=_("Send only to the test addresses below.")
     )
