@@ -15,6 +15,7 @@ from .defaults import LetterSource, shipped_source
 from .headers import list_unsubscribe, message_id_header, new_message_id
 from .links import preferences_url, unsubscribe_url
 from .models import Contact, Delivery, EmailTemplate, Scenario
+from .recommendations import for_letter as recommended_products
 from .rendering import RenderedLetter, compile_letter, render_letter
 
 
@@ -151,6 +152,8 @@ def compose_delivery(delivery: Delivery, now: datetime) -> Composed:
         track_opens=bool(scenario.option("track_opens")),
         track_clicks=bool(scenario.option("track_clicks")),
         absence=absence_context(enrollment.anchor_at, now),
+        recommendations=recommended_products(contact, enrollment.snapshot, source.body),
+        hold_days=scenario.option("hold_days"),
     )
     letter = render_letter(compile_letter(source.subject, source.preheader, source.body, language), context, language)
     message = build_message(

@@ -60,6 +60,8 @@ DEFAULTS: dict[str, Any] = {
     # Hostile input (intake and endpoints): hosts that links taken from event data may lead
     # to. None: the hosts of TRIGGERS_BASE_URL, TRIGGERS_SHOP_URL and the Wagtail Sites.
     "TRIGGERS_ALLOWED_LINK_HOSTS": None,
+    # Recommended products for the follow-up's offers letter: a callable's dotted path (docs/events.md).
+    "TRIGGERS_RECOMMENDATIONS": None,
 }
 
 

@@ -39,10 +39,15 @@ def contact_context(*, email: str, first_name: str = "", last_name: str = "", la
 
 
 def commerce_context(data: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A validated cart or order (see :mod:`payloads`) with decimals and line totals."""
+    """A validated cart or order (see :mod:`payloads`) with decimals and line totals.
+
+    An order's ``recommendations`` are not part of it here: letters get them as the top-level
+    ``recommendations`` (see :func:`products_context`), wherever they came from.
+    """
     if not data:
         return None
-    data = {key: value for key, value in data.items() if key != "customer"}  # contact details live in `contact`
+    # Contact details live in `contact`, recommended products in `recommendations`.
+    data = {key: value for key, value in data.items() if key not in ("customer", "recommendations")}
     lines = []
     for line in data.get("lines", []):
         unit = Decimal(line["unit_price"])
@@ -53,6 +58,19 @@ def commerce_context(data: dict[str, Any] | None) -> dict[str, Any] | None:
         "total": Decimal(data.get("total") or "0"),
         "item_count": sum(line["quantity"] for line in lines),
     }
+
+
+def products_context(products: list[dict[str, Any]] | None, currency: str = "") -> list[dict[str, Any]]:
+    """Recommended products as letters print them: a decimal price (or None), and a currency
+    (the product's own, else the order's)."""
+    return [
+        {
+            **product,
+            "unit_price": Decimal(product["unit_price"]) if product.get("unit_price") else None,
+            "currency": product.get("currency") or currency,
+        }
+        for product in products or []
+    ]
 
 
 def coupon_context(
@@ -100,7 +118,11 @@ def build_context(
     track_opens: bool = False,
     track_clicks: bool = False,
     absence: dict[str, Any] | None = None,
+    recommendations: list[dict[str, Any]] | None = None,
+    hold_days: int | None = None,
 ) -> dict[str, Any]:
+    """The whole context. ``recommendations``: products for the letter (None: the order's own);
+    ``hold_days``: how long the shop holds a cart's or order's products (None: it does not)."""
     from .answers import answer_links
 
     cart = commerce_context(snapshot.get("cart"))
@@ -112,11 +134,17 @@ def build_context(
         all_links.setdefault("cart", cart["url"])
     if order and order.get("url"):
         all_links.setdefault("order", order["url"])
-    # Order letters ("your products are reserved") lead back to the order when there is no cart.
+    # Products back into a cart: the order's reorder URL, else the shop — never the order's own
+    # page, which has nothing to buy once the order is cancelled.
+    all_links.setdefault("reorder", (order or {}).get("reorder_url") or shop["url"])
+    if order and not cart:
+        all_links.setdefault("cart", all_links["reorder"])
     fallback = (purchase or {}).get("url") or shop["url"]
     all_links.setdefault("cart", fallback)
     all_links.setdefault("order", fallback)
     all_links.setdefault("review", all_links["order"])
+    if recommendations is None:
+        recommendations = (snapshot.get("order") or {}).get("recommendations")
     all_links.setdefault("answers", answer_links(delivery_id, contact.get("language", "")))
     return {
         "contact": contact,
@@ -126,6 +154,7 @@ def build_context(
         "purchase": purchase,
         "coupon": coupon,
         "links": all_links,
+        "recommendations": products_context(recommendations, (purchase or {}).get("currency", "")),
         "absence": absence,
         "letter": {
             "scenario": scenario.get("kind", ""),
@@ -136,5 +165,6 @@ def build_context(
             "delivery_id": delivery_id,
             "track_opens": track_opens,
             "track_clicks": track_clicks,
+            "hold_days": hold_days,
         },
     }

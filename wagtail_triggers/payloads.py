@@ -31,6 +31,7 @@ from .links import host_of, is_allowed_host
 logger = logging.getLogger(__name__)
 
 MAX_LINES = 200
+MAX_RECOMMENDATIONS = 6  # recommended products an order may carry (and a letter shows)
 MAX_QUANTITY = 10**6
 # Conversion.revenue is DecimalField(max_digits=14, decimal_places=2): every amount and
 # every total (computed ones included) must stay below 10^12 to be storable.
@@ -185,6 +186,47 @@ def _lines(value: Any, errors: list[str]) -> list[dict[str, Any]]:
     return lines
 
 
+def _product(raw: Any, where: str, errors: list[str]) -> dict[str, Any] | None:
+    """A recommended product: the line shape without a quantity; price and currency optional."""
+    if not isinstance(raw, dict):
+        errors.append(_("%(field)s must be an object") % {"field": where})
+        return None
+    currency = _text(raw.get("currency"), f"{where}.currency", errors, required=False, limit=3).upper()
+    if currency and currency not in ISO_4217:
+        errors.append(_("%(field)s must be a three-letter ISO 4217 code") % {"field": f"{where}.currency"})
+    return {
+        "product_id": _text(raw.get("product_id"), f"{where}.product_id", errors, required=False),
+        "name": _text(raw.get("name"), f"{where}.name", errors, required=True),
+        "variant": _text(raw.get("variant"), f"{where}.variant", errors, required=False),
+        "unit_price": _money(raw.get("unit_price"), f"{where}.unit_price", errors, required=False),
+        "currency": currency,
+        "image_url": _link(raw.get("image_url"), f"{where}.image_url", errors),
+        "url": _link(raw.get("url"), f"{where}.url", errors, own_host=True),
+    }
+
+
+def _products(value: Any, where: str, errors: list[str]) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors.append(_("%(field)s must be a list") % {"field": where})
+        return []
+    if len(value) > MAX_RECOMMENDATIONS:
+        errors.append(_("%(field)s may hold at most %(n)d products") % {"field": where, "n": MAX_RECOMMENDATIONS})
+        return []
+    products = (_product(raw, f"{where}[{index}]", errors) for index, raw in enumerate(value))
+    return [product for product in products if product is not None]
+
+
+def normalize_recommendations(raw: Any, where: str = "recommendations") -> list[dict[str, Any]]:
+    """Recommended products (``order.recommendations`` or a recommender's answer), validated."""
+    errors: list[str] = []
+    products = _products(raw, where, errors)
+    if errors:
+        raise InvalidPayload(errors)
+    return products
+
+
 def _total(raw: dict[str, Any], lines: list[dict[str, Any]], errors: list[str]) -> str:
     total = _money(raw.get("total"), "total", errors, required=False)
     if total is None and not errors:
@@ -242,7 +284,12 @@ def normalize_cart(raw: Any) -> dict[str, Any]:
 
 
 def normalize_order(raw: Any) -> dict[str, Any]:
-    """Validate order data: ``{id, number?, cart_id?, url, currency, lines, total?}``."""
+    """Validate order data: ``{id, number?, cart_id?, url, reorder_url?, currency, lines, total?,
+    recommendations?}``.
+
+    ``reorder_url`` puts the order's products back into a cart (the cancelled-order letters'
+    buttons); ``recommendations`` are products the follow-up's "offers" letter shows.
+    """
     return _normalize_purchase(
         raw,
         "order",
@@ -250,6 +297,8 @@ def normalize_order(raw: Any) -> dict[str, Any]:
             "number": lambda r, e: _text(r.get("number") or r.get("id"), "number", e, required=False),
             "cart_id": lambda r, e: _text(r.get("cart_id"), "cart_id", e, required=False),
             "coupon_codes": lambda r, e: _coupon_codes(r.get("coupon_codes"), e),
+            "reorder_url": lambda r, e: _link(r.get("reorder_url"), "reorder_url", e, own_host=True),
+            "recommendations": lambda r, e: _products(r.get("recommendations"), "recommendations", e),
         },
     )
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from .context import absence_context, build_context, contact_context, coupon_context
 from .links import absolute, static_url
+from .payloads import MAX_RECOMMENDATIONS
 
 SAMPLE_LINES = [
     ("Stoneware mug “Morning”", "Sand, 350 ml", 2, "14.90", "mug.png"),
@@ -20,6 +21,35 @@ SAMPLE_LINES = [
 #: The save check also renders every letter against this: a cart as big as a real one gets.
 WORST_CASE_LINES = 200
 LONG_NAME = "Hand-thrown stoneware serving bowl with reactive glaze, large, " * 4  # ~250 characters
+
+
+SAMPLE_RECOMMENDATIONS = [
+    ("Stoneware bowl “Morning”", "Sand, 600 ml", "18.50", "mug.png"),
+    ("Linen tea towels, set of 2", "Olive", "16.00", "apron.png"),
+    ("Cast-iron trivet", "", "12.90", "skillet.png"),
+]
+
+
+def sample_recommendations(*, worst_case: bool = False) -> list[dict[str, Any]]:
+    """Products the follow-up's offers letter shows in previews (order data's shape)."""
+    samples = SAMPLE_RECOMMENDATIONS
+    if worst_case:
+        samples = [
+            (f"{LONG_NAME}#{n}", "Variant " + "x" * 120, "99999.99", SAMPLE_RECOMMENDATIONS[n % 3][3])
+            for n in range(MAX_RECOMMENDATIONS)
+        ]
+    return [
+        {
+            "product_id": str(index),
+            "name": name,
+            "variant": variant,
+            "unit_price": price,
+            "currency": "EUR",
+            "image_url": static_url(f"wagtail_triggers/samples/{image}"),
+            "url": absolute(f"/products/{index}/"),
+        }
+        for index, (name, variant, price, image) in enumerate(samples, start=11)
+    ]
 
 
 def sample_commerce(kind: str, *, worst_case: bool = False) -> dict[str, Any]:
@@ -55,9 +85,11 @@ def sample_commerce(kind: str, *, worst_case: bool = False) -> dict[str, Any]:
         "number": "10042",
         "cart_id": "sample-cart",
         "url": absolute("/orders/10042/"),
+        "reorder_url": absolute("/reorder/10042/"),
         "currency": "EUR",
         "total": total,
         "lines": lines,
+        "recommendations": sample_recommendations(worst_case=worst_case),
     }
 
 

@@ -72,6 +72,7 @@ class ScenarioViewSet(ModelViewSet):
                         [
                             FieldRowPanel([FieldPanel("send_from"), FieldPanel("send_until")]),
                             FieldPanel("transactional"),
+                            FieldPanel("hold_days"),
                             FieldPanel("track_opens"),
                             FieldPanel("track_clicks"),
                         ],

@@ -166,6 +166,7 @@ TRIGGERS_SHOP_ADDRESS = "Larder & Linen Ltd, 12 Example Lane, Bristol BS1 4AA, U
 TRIGGERS_BRAND_COLOR = "#3d6b4f"
 TRIGGERS_FROM_EMAIL = DEFAULT_FROM_EMAIL
 TRIGGERS_COUPON_PROVIDER = "shop.coupons.issue_coupon"
+TRIGGERS_RECOMMENDATIONS = "shop.recommendations.recommend"  # the follow-up's "offers" letter
 
 # --- Logging: one console line per letter put into the outbox ------------------------------
 LOGGING = {

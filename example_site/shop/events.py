@@ -65,6 +65,23 @@ def order_url(order: Order) -> str:
     return absolute(f"/orders/{order.token}/")
 
 
+def reorder_url(order: Order) -> str:
+    # The cancelled-order letters' buttons: the order's products back into a cart, any browser.
+    return absolute(f"/reorder/{order.token}/")
+
+
+def product_data(product: ProductPage) -> dict[str, Any]:
+    """A product in the shape of an order line, without a quantity (recommendations)."""
+    return {
+        "product_id": str(product.pk),
+        "name": product.title,
+        "unit_price": money(product.price),
+        "currency": product.currency,
+        "image_url": image_url(product),
+        "url": product_url(product),
+    }
+
+
 def _cart_line(line: CartLine) -> dict[str, Any]:
     return {
         "product_id": str(line.product_id),
@@ -107,6 +124,7 @@ def order_data(order: Order) -> dict[str, Any]:
         "number": order.number,
         "cart_id": str(order.cart_id) if order.cart_id else "",
         "url": order_url(order),
+        "reorder_url": reorder_url(order),
         "currency": order.currency,
         "total": money(order.total),
         "lines": [_order_line(line) for line in order.lines.select_related("product")],

@@ -15,6 +15,7 @@ urlpatterns = [
     path("orders/", views.orders, name="orders"),
     path("orders/<uuid:token>/", views.order_detail, name="order"),
     path("orders/<uuid:token>/cancel/", views.order_cancel, name="order_cancel"),
+    path("reorder/<uuid:token>/", views.order_reorder, name="reorder"),
     path("outbox/", views.outbox, name="outbox"),
     path("outbox/clear/", views.outbox_clear, name="outbox_clear"),
     path("outbox/<int:pk>/", views.outbox_detail, name="outbox_detail"),

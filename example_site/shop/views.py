@@ -244,6 +244,36 @@ def order_cancel(request, token):
     return redirect("shop:order", token=order.token)
 
 
+def order_reorder(request, token):
+    """The button of the cancelled-order letters: the order's products into this browser's cart.
+
+    Products no longer sold are left out (and said so); quantities add to what the cart holds.
+    """
+    order = get_object_or_404(Order, token=token)
+    lines = [line for line in order.lines.select_related("product") if line.product and line.product.live]
+    if not lines:
+        messages.info(request, "The products of this order are no longer in the shop. Have a look around!")
+        return redirect("/")
+    cart = current_cart(request, create=True)
+    for line in lines:
+        cart_line, created = CartLine.objects.get_or_create(
+            cart=cart, product=line.product, defaults={"quantity": min(99, line.quantity)}
+        )
+        if not created:
+            cart_line.quantity = min(99, cart_line.quantity + line.quantity)
+            cart_line.save(update_fields=["quantity"])
+    if not cart.email:  # the letter's reader: checkout is filled in, and the cart is theirs
+        cart.email, cart.first_name = order.email, order.first_name
+        cart.language = cart.language or order.language
+        cart.save(update_fields=["email", "first_name", "language"])
+        remember_customer(request, cart.email, cart.language)
+    _cart_changed(request, cart)
+    missing = order.lines.count() - len(lines)
+    note = f" {missing} of them is no longer sold." if missing == 1 else f" {missing} of them are no longer sold."
+    messages.success(request, f"The products of order {order.number} are in your cart." + (note if missing else ""))
+    return redirect("shop:cart")
+
+
 # --- Outbox --------------------------------------------------------------------------------
 
 

@@ -214,6 +214,16 @@ class ScenarioForm(WagtailAdminModelForm):
     )
     exclude_staff = forms.BooleanField(required=False)
     first_order_only = forms.BooleanField(required=False)
+    hold_days = forms.IntegerField(
+        label=_("Products held for, days"),
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text=_(
+            "Only if the shop really sets the products aside for the customer (stock reserved). "
+            "Empty: the letters say the cart is saved but the products may sell out."
+        ),
+    )
     transactional = forms.BooleanField(required=False)
     track_opens = forms.BooleanField(required=False)
     track_clicks = forms.BooleanField(required=False)
@@ -229,7 +239,7 @@ class ScenarioForm(WagtailAdminModelForm):
         shown = {"previous_orders", "send_from", "send_until", "exclude_staff"}
         if kind and kind.subject_type:
             shown.add("min_total")
-        shown |= {name for name in ("first_order_only", "track_opens", "track_clicks") if name in defaults}
+        shown |= {name for name in ("first_order_only", "hold_days", "track_opens", "track_clicks") if name in defaults}
         if kind and getattr(kind, "allows_transactional", False):
             shown.add("transactional")
         for name in self.setting_names:
@@ -261,6 +271,7 @@ class ScenarioForm(WagtailAdminModelForm):
         "send_until",
         "exclude_staff",
         "first_order_only",
+        "hold_days",
         "transactional",
         "track_opens",
         "track_clicks",

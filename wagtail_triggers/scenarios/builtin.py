@@ -35,7 +35,7 @@ class ForgottenCart(ScenarioKind):
     subject_type = "cart"
     trigger_events = (EventKind.CART_UPDATED,)
     priority = 10
-    default_settings = {"min_total": None, "exclude_staff": False, "previous_orders": "any"}
+    default_settings = {"min_total": None, "exclude_staff": False, "previous_orders": "any", "hold_days": None}
     default_steps = (
         StepSpec("forgotten_cart/reminder", _("Reminder with the cart's products"), timedelta(hours=1)),
         StepSpec("forgotten_cart/reserved", _("Your cart is reserved"), DAY),
@@ -89,18 +89,26 @@ class CancelledOrder(ScenarioKind):
     name = _("Cancelled order")
     description = _(
         # xgettext:no-python-format
-        "Asks a customer who cancelled an order whether it was a mistake, tells them the "
-        "products are kept for them, then offers a 5 % coupon."
+        "Asks a customer who cancelled an order whether it was a mistake, reminds them of the "
+        "products with a link that puts them back in the cart, then offers a 5 % coupon."
     )
     goal_description = _("The customer completes a new order.")
     subject_type = "order"
     trigger_events = (EventKind.ORDER_CANCELLED,)
     allows_transactional = True
     priority = 20
-    default_settings = {"exclude_staff": False, "previous_orders": "any", "min_total": None, "transactional": False}
+    # hold_days: how many days the shop really keeps a cancelled order's products for the
+    # customer; None (the default) makes the letters promise nothing of the kind.
+    default_settings = {
+        "exclude_staff": False,
+        "previous_orders": "any",
+        "min_total": None,
+        "transactional": False,
+        "hold_days": None,
+    }
     default_steps = (
         StepSpec("cancelled_order/really_cancel", _("Did you really cancel?"), timedelta(hours=1)),
-        StepSpec("cancelled_order/reserved", _("Your products are reserved"), DAY),
+        StepSpec("cancelled_order/reserved", _("Your products are still waiting"), DAY),
         StepSpec(
             "cancelled_order/discount",
             # xgettext:no-python-format
@@ -131,25 +139,30 @@ class OrderFollowUp(ScenarioKind):
     name = _("Follow-up after an order")
     description = _(
         # xgettext:no-python-format
-        "After a completed order: thanks, an offer of help, a review request, special offers "
-        "and a 5 % coupon for the next order, a day apart. By default only after a customer's "
-        "first order; a new order does not restart a running follow-up."
+        "After a completed order: thanks an hour later, an offer of help on day 2, a review "
+        "request on day 10, products picked for the customer on day 14 and a 5 % coupon for the "
+        "next order on day 21. By default only after a customer's first order; a new order does "
+        "not restart a running follow-up."
     )
     goal_description = _("The order is cancelled.")
     subject_type = "order"
     trigger_events = (EventKind.ORDER_COMPLETED,)
     priority = 30
     default_settings = {"first_order_only": True, "exclude_staff": False, "min_total": None}
+    # Days after the order, as practice has it: thanks once the shop's own confirmation is in
+    # (+1 h), help while the parcel travels or has just come (+2 d), the review when most orders
+    # have arrived and been tried (+10 d), ideas for more once it has settled in (+14 d), and
+    # the next-order coupon last (+21 d). Each delay counts from the previous letter.
     default_steps = (
-        StepSpec("order_followup/thanks", _("Thank you for your order"), DAY),
-        StepSpec("order_followup/support", _("We are here to help"), DAY),
-        StepSpec("order_followup/review", _("How do you like it? (review request)"), DAY),
-        StepSpec("order_followup/offers", _("Special offers"), DAY),
+        StepSpec("order_followup/thanks", _("Thank you for your order"), timedelta(hours=1)),
+        StepSpec("order_followup/support", _("We are here to help"), 2 * DAY),
+        StepSpec("order_followup/review", _("How do you like it? (review request)"), 8 * DAY),
+        StepSpec("order_followup/offers", _("Recommended products"), 4 * DAY),
         StepSpec(
             "order_followup/next_order",
             # xgettext:no-python-format
             _("5 % off your next order"),
-            DAY,
+            7 * DAY,
             coupon_percent=5,
             coupon_valid_days=30,
         ),

@@ -68,6 +68,13 @@ def order_url(order: Any) -> str:
     return _absolute(template.format(number=order.number, id=order.pk)) if template else ""
 
 
+def reorder_url(order: Any) -> str:
+    """Oscar's own "Re-order" is a POST on the signed-in customer's order page, which a letter
+    cannot make; a project with a link that refills the basket names it here."""
+    template = getattr(settings, "TRIGGERS_OSCAR_REORDER_URL", None)
+    return _absolute(template.format(number=order.number, id=order.pk)) if template else ""
+
+
 # -- payloads -----------------------------------------------------------------------------------
 
 
@@ -128,6 +135,7 @@ def order_data(order: Any) -> dict[str, Any]:
         "cart_id": str(order.basket_id or ""),
         "coupon_codes": voucher_codes(order),
         "url": order_url(order),
+        "reorder_url": reorder_url(order),
         "currency": order.currency,
         "total": _money(order.total_incl_tax),
         "lines": [

@@ -20,6 +20,9 @@ DEFAULTS: dict[str, Any] = {
     "TRIGGERS_SALEOR_PRODUCT_URL": None,
     "TRIGGERS_SALEOR_CART_URL": None,
     "TRIGGERS_SALEOR_ORDER_URL": None,
+    # Saleor has no URL that puts an order's products back into a checkout; a storefront that
+    # has one names it here ({id}, {number}) for the cancelled-order letters' buttons.
+    "TRIGGERS_SALEOR_REORDER_URL": None,
     "TRIGGERS_SALEOR_MAX_BODY_SIZE": 1024 * 1024,
     "TRIGGERS_SALEOR_HTTP_TIMEOUT": 5,
     # A webhook signed with an unknown key refetches the JWKS at most this often per install.

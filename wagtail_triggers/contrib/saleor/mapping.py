@@ -269,6 +269,7 @@ def order_data(order: dict[str, Any]) -> dict[str, Any]:
         "cart_id": _text(order.get("checkoutId")),
         "coupon_codes": voucher_codes(order),
         "url": _fill(conf.get("TRIGGERS_SALEOR_ORDER_URL"), id=order_id, number=order.get("number")),
+        "reorder_url": _fill(conf.get("TRIGGERS_SALEOR_REORDER_URL"), id=order_id, number=order.get("number")),
         "currency": currency,
         "total": _amount(total.get("amount")),
         "lines": result,
