@@ -39,6 +39,7 @@ GROUPS = [
     ("cart", _("Cart"), _("Forgotten-cart letters: the cart as of its latest update.")),
     ("order", _("Order"), _("Order letters: the order as it was when the chain started.")),
     ("coupon", _("Coupon"), _("Only in steps with a coupon; test with {% if coupon %}.")),
+    ("absence", _("Absence"), _("Inactivity chains: how long the customer has been away when the letter is sent.")),
     ("links", _("Links"), ""),
     ("shop", _("Shop"), ""),
     ("letter", _("This letter"), ""),
@@ -69,12 +70,16 @@ def _flatten(prefix: str, data: dict[str, Any], currency_of: str) -> list[Variab
             continue
         if isinstance(value, list):
             first = value[0] if value and isinstance(value[0], dict) else {}
-            loop = f"{{% for line in {path} %}}\n  {{{{ line.name }}}} × {{{{ line.quantity }}}}\n{{% endfor %}}"
+            if "label" in first:  # links.answers
+                item, shown = "answer", '<a href="{{ answer.url }}">{{ answer.label }}</a>'
+            else:  # cart and order lines
+                item, shown = "line", "{{ line.name }} × {{ line.quantity }}"
+            loop = f"{{% for {item} in {path} %}}\n  {shown}\n{{% endfor %}}"
             found.append(Variable(path, _("%(count)d lines") % {"count": len(value)}, loop))
             found.extend(
-                Variable(f"line.{key}", _example(item), _snippet(f"line.{key}", item, currency_of))
-                for key, item in first.items()
-                if not isinstance(item, (dict, list))
+                Variable(f"{item}.{key}", _example(field), _snippet(f"{item}.{key}", field, currency_of))
+                for key, field in first.items()
+                if not isinstance(field, (dict, list))
             )
             continue
         found.append(Variable(path, _example(value), _snippet(path, value, currency_of)))
