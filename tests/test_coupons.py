@@ -67,6 +67,10 @@ def test_a_coupon_is_valid_through_the_printed_day_in_the_contacts_time_zone(ena
         with translation.override(language):
             shown = date_format(printed, "DATE_FORMAT")
         assert shown in _text_part(letter), (zone_name, shown)
+        with translation.override(language):
+            day_before = date_format(printed - timedelta(days=1), "DATE_FORMAT")
+        html = letter.get_body(("html",)).get_content()
+        assert html.count(shown) >= 2 and day_before not in html  # the preheader says the same day
         coupon = IssuedCoupon.objects.get(contact__email=email)
         assert coupon.code in _text_part(letter)
         last_minute = datetime.combine(printed, time(23, 59), tzinfo=zone)
