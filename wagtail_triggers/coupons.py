@@ -150,8 +150,6 @@ def replaced_code(delivery: Delivery, now: datetime) -> str:
 
 # -- redemption -----------------------------------------------------------------------------------
 
-MAX_CODES = 20  # coupon codes one order may carry (payloads.py refuses more)
-
 
 def redeem_coupons(codes: Iterable[str], *, order_id: str, at: datetime) -> int:
     """Mark the stored coupons an order used as redeemed by it, once; returns how many.
