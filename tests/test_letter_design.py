@@ -179,6 +179,29 @@ def test_the_preheader_is_hidden_without_the_pattern_spamassassin_flags(key, lan
     assert letter.preheader not in letter.text  # the plain-text part drops it
 
 
+EDITORS_LETTER = """<mjml>
+  <mj-head><mj-include path="head.mjml" /></mj-head>
+  <mj-body background-color="#f4f1ec" width="600px">
+    <mj-include path="header.mjml" />
+    <mj-section><mj-column><mj-text>Our own news, written in the admin.</mj-text></mj-column></mj-section>
+    <mj-include path="footer.mjml" />
+  </mj-body>
+</mjml>"""
+
+
+def test_a_letter_an_editor_writes_gets_the_same_design():
+    context = sample_context("wakeup_90/hello", "en")
+    letter = validate_letter("News", "A short preview line.", EDITORS_LETTER, context, "en")
+    assert '<meta name="color-scheme" content="light dark">' in letter.html
+    assert "@media (prefers-color-scheme: dark)" in letter.html
+    sections = lxml_html.document_fromstring(letter.html).xpath("//div[@class='card'][contains(., 'Our own news')]")
+    assert len(sections) == 1  # the editor's section follows dark mode without asking for it
+    assert not [run for run in visible_texts(letter.html) if contrast_ratio(run[1], run[2]) < AA]
+    bare = "<mjml><mj-head><mj-preview>Only a preview</mj-preview></mj-head><mj-body><mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section></mj-body></mjml>"
+    hidden = lxml_html.document_fromstring(validate_letter("Bare", "", bare, context, "en").html).find("body")[0]
+    assert hidden.get("style") == HIDDEN_STYLE and hidden.text_content().startswith("Only a preview")
+
+
 # -- the postal address -------------------------------------------------------------------------
 
 
