@@ -56,7 +56,7 @@ def test_scenarios_json_lists_steps_with_delays_in_seconds():
         "wakeup_360",
     }
     assert [s["delay_seconds"] for s in data["forgotten_cart"]["steps"]] == [3600, 86400, 86400]
-    assert [s["coupon_percent"] for s in data["wakeup_360"]["steps"]] == [None, 15, 20]
+    assert [s["coupon_percent"] for s in data["wakeup_360"]["steps"]] == [None, 20, 25]
     assert [s["coupon_percent"] for s in data["hooliganism"]["steps"]] == [None, None, 11, None]
     assert len(data["order_followup"]["steps"]) == 5
 

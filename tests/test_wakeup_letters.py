@@ -204,6 +204,9 @@ def test_answers_are_exported_and_forgotten_with_the_person(hello):
     assert [row["key"] for row in exported] == ["elsewhere"]
     report = forget_contact(email)
     assert report.counts["answers"] == 1 and not Answer.objects.exists()
+    # A click after forgetting thanks, and records nothing about anyone.
+    response = Client().get(f"/triggers/a/{answer_token(delivery.pk, 'busy')}/", HTTP_USER_AGENT=BROWSER)
+    assert response.status_code == 200 and not Answer.objects.exists()
 
 
 def test_the_contact_view_shows_the_answers(hello, admin_client):

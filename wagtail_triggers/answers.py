@@ -27,16 +27,15 @@ from django.views.decorators.http import require_http_methods
 from . import conf
 from .links import absolute
 from .models import Answer, Delivery
+from .privacy import PLACEHOLDER_EMAIL
 from .tracking import is_machine
 
 ANSWER_SALT = "wagtail_triggers.answer"
 Key = Answer.Key
-# Previews and test letters have no delivery: their links show the thank-you page, record nothing.
-PREVIEW = 0
 
 
-def answer_token(delivery_id: int | None, key: str) -> str:
-    return signing.TimestampSigner(salt=ANSWER_SALT).sign(f"{delivery_id or PREVIEW}.{key}")
+def answer_token(delivery_id: int, key: str) -> str:
+    return signing.TimestampSigner(salt=ANSWER_SALT).sign(f"{delivery_id}.{key}")
 
 
 def read_answer_token(token: str) -> tuple[int, str]:
@@ -49,6 +48,10 @@ def read_answer_token(token: str) -> tuple[int, str]:
 
 
 def answer_url(delivery_id: int | None, key: str) -> str:
+    """The signed link; previews and test letters (no delivery) get a sample link, like their
+    unsubscribe link: nothing in them acts on anyone."""
+    if delivery_id is None:
+        return absolute(f"/triggers/a/sample-{key}/")
     return absolute(reverse("wagtail_triggers:answer", kwargs={"token": answer_token(delivery_id, key)}))
 
 
@@ -81,6 +84,12 @@ def record_answer(delivery: Delivery, key: str, now: datetime | None = None) -> 
     return answer
 
 
+def _forgotten(delivery: Delivery) -> bool:
+    """The letter went to a person since forgotten: their letters now belong to the anonymous
+    placeholder, and nothing new is recorded about them."""
+    return delivery.contact.email == PLACEHOLDER_EMAIL
+
+
 def _page(request: HttpRequest, name: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     base = {"shop_name": conf.get("TRIGGERS_SHOP_NAME"), "shop_url": conf.shop_url()}
     return render(request, f"wagtail_triggers/{name}.html", {**base, **context}, status=status)
@@ -96,10 +105,10 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     except (signing.BadSignature, ValueError, UnicodeDecodeError) as error:
         expired = isinstance(error, signing.SignatureExpired)
         return _page(request, "link_invalid", {"expired": expired}, status=410 if expired else 400)
-    delivery = Delivery.objects.filter(pk=delivery_id).first() if delivery_id != PREVIEW else None
-    if delivery_id != PREVIEW and delivery is None:  # the letter's data was deleted
+    delivery = Delivery.objects.filter(pk=delivery_id).select_related("contact").first()
+    if delivery is None:  # the letter's data was deleted
         return _page(request, "link_invalid", {"expired": False}, status=400)
-    language = (delivery.language if delivery else "") or translation.get_language() or conf.default_language()
+    language = delivery.language or conf.default_language()
     with translation.override(language):
         label = Key(key).label
         context = {
@@ -108,11 +117,12 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
             "support_email": conf.get("TRIGGERS_SUPPORT_EMAIL"),
             "LANGUAGE_CODE": language,  # the page speaks the letter's language, not the browser's
         }
-        if delivery is not None and request.method != "HEAD":
+        if request.method != "HEAD":
             machine = request.method == "GET" and is_machine(
                 delivery, request.headers.get("User-Agent", ""), timezone.now()
             )
             if machine:
                 return _page(request, "answer_thanks", {**context, "confirm": True})
-            record_answer(delivery, key)
+            if not _forgotten(delivery):
+                record_answer(delivery, key)
         return _page(request, "answer_thanks", context)
