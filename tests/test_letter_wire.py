@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from wagtail_triggers.admin.testsend import send_test
 from wagtail_triggers.dispatch import send_queued
@@ -27,6 +27,14 @@ from wagtail_triggers.tracking import read_click_token
 ALL_KEYS = [(kind.kind, position, spec.key) for kind in registry for position, spec in enumerate(kind.default_steps, 1)]
 LONG_HOST = "mail-links." + "very-long-subdomain-of-the-shop." * 3 + "example"
 HEADER_END = b"\r\n\r\n"
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_active():
+    """A test client's Russian Accept-Language leaves Russian active in this thread
+    (LocaleMiddleware activates it and nothing resets it); later tests must not inherit it."""
+    yield
+    translation.deactivate()
 
 
 # -- reading the wire ------------------------------------------------------------------------
