@@ -7,13 +7,10 @@ the shared head partial puts them back when the letter renders.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from .letter_versions import split_letter
 from .rendering import LETTERS_DIR, shipped_letter
-
-_TITLE = re.compile(r"^[ \t]*<mj-title>(.*?)</mj-title>[ \t]*\n?", re.S | re.M)
-_PREVIEW = re.compile(r"^[ \t]*<mj-preview>(.*?)</mj-preview>[ \t]*\n?", re.S | re.M)
 
 
 @dataclass(frozen=True)
@@ -26,16 +23,8 @@ class LetterSource:
 
 def shipped_source(key: str) -> LetterSource:
     """Split a shipped letter into subject, preheader and body. Raises LookupError if absent."""
-    text = shipped_letter(key)
-    subject = _TITLE.search(text)
-    preheader = _PREVIEW.search(text)
-    body = _PREVIEW.sub("", _TITLE.sub("", text, count=1), count=1)
-    return LetterSource(
-        key=key,
-        subject=subject.group(1).strip() if subject else "",
-        preheader=preheader.group(1).strip() if preheader else "",
-        body=body,
-    )
+    subject, preheader, body = split_letter(shipped_letter(key))
+    return LetterSource(key=key, subject=subject, preheader=preheader, body=body)
 
 
 def shipped_keys() -> list[str]:

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from . import conf
 from .defaults import shipped_source
+from .letter_versions import content_digest, is_released_version
 from .models import EmailTemplate, Scenario, Step
 from .scenarios.base import ScenarioKind
 from .scenarios.registry import registry
@@ -18,6 +19,9 @@ class SetupResult:
     scenarios_created: int = 0
     steps_created: int = 0
     templates_created: int = 0
+    templates_refreshed: int = 0  # unedited copies brought to the new shipped letter
+    templates_customised: list[str] = field(default_factory=list)  # edited copies, kept
+    templates_in_progress: list[str] = field(default_factory=list)  # a draft or unpublished: kept
     missing: list[str] = field(default_factory=list)
 
 
@@ -65,9 +69,13 @@ def ensure_letters(kind: ScenarioKind, result: SetupResult) -> None:
 
 
 def ensure_template(key: str, language: str, name: str, result: SetupResult) -> EmailTemplate:
-    """Create the database copy of a shipped letter (never overwrites an editor's copy)."""
+    """Create the database copy of a shipped letter (never overwrites an editor's copy).
+
+    An existing copy nobody edited follows the shipped letter (see :func:`follow_shipped`).
+    """
     existing = EmailTemplate.objects.filter(key=key, language=language).first()
     if existing:
+        follow_shipped(existing, result)
         return existing
     source = shipped_source(key)
     template = EmailTemplate(
@@ -98,9 +106,37 @@ def reset_to_default(template: EmailTemplate, user=None) -> EmailTemplate:
     return template
 
 
+def follow_shipped(template: EmailTemplate, result: SetupResult) -> None:
+    """Bring an unedited copy to the current shipped letter after an upgrade.
+
+    Unedited means the live content equals a released version of the shipped letter
+    (``shipped_letters.json``); the new one is published as a revision with no user, so the
+    old text stays in the history. Edited copies, and copies an editor has a draft of or has
+    unpublished, are left as they are and listed in ``result``.
+    """
+    try:
+        source = shipped_source(template.key)
+    except LookupError:
+        return  # the site's own letter, or one no longer shipped
+    content = (template.subject, template.preheader, template.body)
+    if content_digest(*content) == content_digest(source.subject, source.preheader, source.body):
+        return
+    label = f"{template.key} [{template.language}]"
+    if not is_released_version(template.key, *content):
+        result.templates_customised.append(label)
+    elif template.has_unpublished_changes or not template.live or template.locked:
+        result.templates_in_progress.append(label)
+    else:
+        reset_to_default(template)
+        result.templates_refreshed += 1
+
+
 @transaction.atomic
 def setup_builtins() -> SetupResult:
-    """Idempotent: creates what is missing, leaves existing scenarios and letters alone."""
+    """Idempotent: creates what is missing, leaves existing scenarios and edited letters alone.
+
+    Letters nobody edited follow the shipped version (an upgrade delivers the new copy).
+    """
     result = SetupResult()
     for kind in registry:
         if not kind.default_steps:

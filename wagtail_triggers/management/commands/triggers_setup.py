@@ -1,10 +1,14 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from wagtail_triggers.provisioning import setup_builtins
 
 
 class Command(BaseCommand):
-    help = "Create the built-in scenarios (disabled) and their letters. Safe to run again."
+    help = (
+        "Create the built-in scenarios (disabled) and their letters, and bring letters nobody edited "
+        "to the shipped version. Safe to run again."
+    )
 
     def handle(self, *args, **options):
         result = setup_builtins()
@@ -14,6 +18,30 @@ class Command(BaseCommand):
                 f"letters: {result.templates_created}."
             )
         )
+        self.stdout.write(
+            _("Letters updated to the new shipped version: %(refreshed)d; edited letters kept: %(customised)d.")
+            % {"refreshed": result.templates_refreshed, "customised": len(result.templates_customised)}
+        )
+        if result.templates_customised:
+            self.stdout.write(
+                self.style.WARNING(
+                    _(
+                        "Edited, so not updated (compare with the shipped letter, or use “Reset to the shipped "
+                        "default” in the admin): %(letters)s"
+                    )
+                    % {"letters": ", ".join(result.templates_customised)}
+                )
+            )
+        if result.templates_in_progress:
+            self.stdout.write(
+                self.style.WARNING(
+                    _(
+                        "Not updated, an editor has a draft of them, has unpublished or locked them (publish, or "
+                        "use “Reset to the shipped default” in the admin): %(letters)s"
+                    )
+                    % {"letters": ", ".join(result.templates_in_progress)}
+                )
+            )
         if result.missing:
             self.stdout.write(
                 self.style.WARNING("No shipped letter (write it in the admin): " + ", ".join(result.missing))
