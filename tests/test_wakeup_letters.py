@@ -105,7 +105,7 @@ def test_the_migration_moves_unedited_old_defaults_and_leaves_edited_steps_alone
     assert (steps[3].delay, steps[3].coupon_percent, steps[3].coupon_valid_days) == (timedelta(days=10), 8, 7)
     assert steps[2].name == "Купон на 5 %" and steps[3].name == "Last call!"
     wakeup.refresh_from_db()
-    assert "a 5 % coupon on day 4, and a 8 % coupon on day 14" in wakeup.description
+    assert "then coupons for 5 % off on day 4 and 8 % off on day 14" in wakeup.description
     edited.refresh_from_db()
     assert (edited.delay, edited.coupon_percent) == (timedelta(days=2), 7)
     assert [s.delay.days for s in hooliganism] == [0, 3, 4, 7]

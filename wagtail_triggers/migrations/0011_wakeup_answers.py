@@ -41,7 +41,13 @@ NEW_STEPS = {
         "what_have_you_done": (7 * DAY, None, 14),
     },
 }
-STEP_NAMES = {"coupon": "A {n} % coupon", "last_chance": "A {n} % coupon, last call"}  # unchanged msgids
+# Step names as they were shipped, in English and Russian (frozen: the old msgids are gone),
+# and the msgids of the new names.
+OLD_STEP_NAMES = {
+    "coupon": {"A {n} % coupon": "en", "Купон на {n} %": "ru"},
+    "last_chance": {"A {n} % coupon, last call": "en", "Купон на {n} %, последний шанс": "ru"},
+}
+STEP_NAMES = {"coupon": "Coupon for {n} % off", "last_chance": "Last call: coupon for {n} % off"}
 
 # The old descriptions as they were shipped (the old msgid is gone from the catalogue).
 OLD_DESCRIPTIONS = (
@@ -52,27 +58,18 @@ OLD_DESCRIPTIONS = (
 )
 ASKS_WHY = (
     "For a customer with no visit and no order for {days} days: a hello that asks why they "
-    "stopped coming (no coupon), a {small} % coupon on day {coupon_day}, and a {big} % coupon "
+    "stopped coming (no coupon), then coupons for {small} % off on day {coupon_day} and {big} % off "
     "on day {last_day}."
 )
 FRIENDLY = (
     "For a customer with no visit and no order for {days} days: a friendly hello with no "
-    "coupon, a {small} % coupon on day {coupon_day}, and a {big} % coupon on day {last_day}."
+    "coupon, then coupons for {small} % off on day {coupon_day} and {big} % off on day {last_day}."
 )
 
 
 def _languages() -> list[str]:
     codes = [code.split("-")[0].lower() for code, _name in settings.LANGUAGES]
     return list(dict.fromkeys(["en", *codes]))
-
-
-def _in_languages(msgid: str, **values) -> dict[str, str]:
-    """``{old text in a language: the language}`` for a brace-format msgid."""
-    found = {}
-    for language in _languages():
-        with translation.override(language):
-            found[gettext(msgid).format(**values)] = language
-    return found
 
 
 def _translated(msgid: str, language: str, **values) -> str:
@@ -94,7 +91,8 @@ def _update_step(step, kind: str, suffix: str) -> bool:
     step.delay, step.coupon_percent, step.coupon_valid_days = new
     fields = ["delay", "coupon_percent", "coupon_valid_days"]
     if kind.startswith("wakeup_") and suffix in STEP_NAMES:
-        language = _in_languages(STEP_NAMES[suffix], n=old[1]).get(step.name)
+        names = {name.format(n=old[1]): language for name, language in OLD_STEP_NAMES[suffix].items()}
+        language = names.get(step.name)
         if language:
             step.name = _translated(STEP_NAMES[suffix], language, n=new[1])
             fields.append("name")

@@ -38,7 +38,7 @@ class ForgottenCart(ScenarioKind):
     default_settings = {"min_total": None, "exclude_staff": False, "previous_orders": "any", "hold_days": None}
     default_steps = (
         StepSpec("forgotten_cart/reminder", _("Reminder with the cart's products"), timedelta(hours=1)),
-        StepSpec("forgotten_cart/reserved", _("Your cart is reserved"), DAY),
+        StepSpec("forgotten_cart/reserved", _("Your cart is saved"), DAY),
         StepSpec(
             "forgotten_cart/discount",
             # xgettext:no-python-format
@@ -240,7 +240,7 @@ class Hooliganism(InactivityKind):
     description = _(
         # xgettext:no-python-format
         "A playful chain from the shop's mail robot for a customer not seen for 111 days: "
-        "a cry for help, a warning, an 11 % coupon, and a final “what have you done…”."
+        "a cry for help, a warning, a coupon for 11 % off, and a final “what have you done…”."
     )
     goal_description = _("The customer visits the shop or places an order.")
     priority = 50
@@ -251,7 +251,7 @@ class Hooliganism(InactivityKind):
         StepSpec("hooliganism/help", _("Help!"), timedelta(0)),
         StepSpec("hooliganism/warning", _("A warning"), 3 * DAY),
         # xgettext:no-python-format
-        StepSpec("hooliganism/coupon", _("An 11 % coupon"), 4 * DAY, coupon_percent=11, coupon_valid_days=11),
+        StepSpec("hooliganism/coupon", _("Coupon for 11 % off"), 4 * DAY, coupon_percent=11, coupon_valid_days=11),
         StepSpec("hooliganism/what_have_you_done", _("What have you done…"), 7 * DAY),
     )
 
@@ -271,14 +271,14 @@ def _wakeup(days: int, small: int, big: int, priority: int, *, asks_why: bool = 
         description = _(
             # xgettext:no-python-format
             "For a customer with no visit and no order for {days} days: a hello that asks why they "
-            "stopped coming (no coupon), a {small} % coupon on day {coupon_day}, and a {big} % coupon "
+            "stopped coming (no coupon), then coupons for {small} % off on day {coupon_day} and {big} % off "
             "on day {last_day}."
         )
     else:
         description = _(
             # xgettext:no-python-format
             "For a customer with no visit and no order for {days} days: a friendly hello with no "
-            "coupon, a {small} % coupon on day {coupon_day}, and a {big} % coupon on day {last_day}."
+            "coupon, then coupons for {small} % off on day {coupon_day} and {big} % off on day {last_day}."
         )
     return type(
         f"WakeUp{days}",
@@ -305,7 +305,7 @@ def _wakeup(days: int, small: int, big: int, priority: int, *, asks_why: bool = 
                 StepSpec(
                     f"{prefix}/coupon",
                     # xgettext:no-python-format
-                    format_lazy(_("A {n} % coupon"), n=small),
+                    format_lazy(_("Coupon for {n} % off"), n=small),
                     WAKEUP_COUPON_DELAY,
                     coupon_percent=small,
                     coupon_valid_days=WAKEUP_COUPON_VALID_DAYS,
@@ -313,7 +313,7 @@ def _wakeup(days: int, small: int, big: int, priority: int, *, asks_why: bool = 
                 StepSpec(
                     f"{prefix}/last_chance",
                     # xgettext:no-python-format
-                    format_lazy(_("A {n} % coupon, last call"), n=big),
+                    format_lazy(_("Last call: coupon for {n} % off"), n=big),
                     WAKEUP_LAST_DELAY,
                     coupon_percent=big,
                     coupon_valid_days=WAKEUP_COUPON_VALID_DAYS,
