@@ -11,10 +11,12 @@ import email
 import email.policy
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from wagtail_triggers.admin.testsend import send_test
 from wagtail_triggers.dispatch import send_queued
@@ -302,8 +304,12 @@ def test_the_pages_follow_the_language_the_letter_was_sent_in(enable, clock, eve
 
 
 def test_every_shipped_letter_in_both_languages_goes_out_right(settings, builtins, clock, smtp):
-    """24 letters × en/ru composed and sent by the real pipeline in one tick, then read raw."""
+    """24 letters × en/ru composed and sent by the real pipeline in one tick, then read raw:
+    the headers, ``lang``, the postal address, dark-mode styles and, in coupon letters, a code
+    valid through the whole printed day in the contact's time zone."""
     settings.TRIGGERS_SUPPORT_EMAIL = "help@shop.example"
+    settings.TRIGGERS_SHOP_ADDRESS = "12 Example Lane, Bristol BS1 4AA"
+    zones = {"en": "America/Los_Angeles", "ru": "Asia/Vladivostok"}  # far from UTC on both sides
     settings.TRIGGERS_MAX_LETTERS_PER_DAY = 0
     now = timezone.now()
     expected = {}
@@ -316,7 +322,9 @@ def test_every_shipped_letter_in_both_languages_goes_out_right(settings, builtin
         snapshot = {subject_type: sample_commerce(subject_type)} if subject_type else {}
         for language in ("en", "ru"):
             address = f"{key.replace('/', '.')}.{language}@example.com"
-            contact = Contact.objects.create(email=address, language=language, first_name="Anna")
+            contact = Contact.objects.create(
+                email=address, language=language, first_name="Anna", time_zone=zones[language]
+            )
             enrollment = Enrollment.objects.create(
                 scenario=scenario,
                 contact=contact,
@@ -348,5 +356,15 @@ def test_every_shipped_letter_in_both_languages_goes_out_right(settings, builtin
         seen_ids.add(message_id)
         html = html_part(raw)
         assert f'<html lang="{language}" xml:lang="{language}" dir="ltr"' in html, (key, language)
-        assert ("/triggers/c/" in text_part(raw)) == tracks_clicks, key  # text links counted like HTML ones
+        text = text_part(raw)
+        assert ("/triggers/c/" in text) == tracks_clicks, key  # text links counted like HTML ones
+        assert "12 Example Lane, Bristol BS1 4AA" in text and "12 Example Lane, Bristol BS1 4AA" in html, key
+        assert '<meta name="color-scheme" content="light dark"' in html and "prefers-color-scheme: dark" in html
+        delivery = Delivery.objects.get(to_email=envelope.rcpt_tos[0])
+        if delivery.coupon_code:
+            local = timezone.localtime(delivery.coupon_expires_at, ZoneInfo(zones[language]))
+            assert (local.hour, local.minute, local.second) == (23, 59, 59), (key, local)
+            with translation.override(language):
+                printed = date_format(local.date(), "DATE_FORMAT")
+            assert delivery.coupon_code in text and printed in " ".join(text.split()), (key, printed)
     assert seen_ids == set(Delivery.objects.values_list("message_id", flat=True))
