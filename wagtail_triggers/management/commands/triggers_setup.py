@@ -22,26 +22,25 @@ class Command(BaseCommand):
             _("Letters updated to the new shipped version: %(refreshed)d; edited letters kept: %(customised)d.")
             % {"refreshed": result.templates_refreshed, "customised": len(result.templates_customised)}
         )
-        if result.templates_customised:
-            self.stdout.write(
-                self.style.WARNING(
-                    _(
-                        "Edited, so not updated (compare with the shipped letter, or use “Reset to the shipped "
-                        "default” in the admin): %(letters)s"
-                    )
-                    % {"letters": ", ".join(result.templates_customised)}
-                )
-            )
-        if result.templates_in_progress:
-            self.stdout.write(
-                self.style.WARNING(
-                    _(
-                        "Not updated, an editor has a draft of them, has unpublished or locked them (publish, or "
-                        "use “Reset to the shipped default” in the admin): %(letters)s"
-                    )
-                    % {"letters": ", ".join(result.templates_in_progress)}
-                )
-            )
+        kept = (
+            (
+                result.templates_customised,
+                _(
+                    "Edited, so not updated (compare with the shipped letter, or use “Reset to the shipped "
+                    "default” in the admin): %(letters)s"
+                ),
+            ),
+            (
+                result.templates_in_progress,
+                _(
+                    "Not updated, an editor has a draft of them, has unpublished or locked them (publish, or "
+                    "use “Reset to the shipped default” in the admin): %(letters)s"
+                ),
+            ),
+        )
+        for letters, message in kept:
+            if letters:
+                self.stdout.write(self.style.WARNING(message % {"letters": ", ".join(letters)}))
         if result.missing:
             self.stdout.write(
                 self.style.WARNING("No shipped letter (write it in the admin): " + ", ".join(result.missing))
