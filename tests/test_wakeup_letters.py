@@ -15,7 +15,7 @@ from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
-from wagtail_triggers.answers import ANSWER_SALT, answer_token
+from wagtail_triggers.links import ANSWER_SALT, answer_token
 from wagtail_triggers.models import Answer, Delivery, Scenario
 from wagtail_triggers.privacy import export_contact, forget_contact
 from wagtail_triggers.scenarios.registry import registry

@@ -18,47 +18,18 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from . import conf
-from .links import absolute
+from .links import read_answer_token
 from .models import Answer, Delivery
 from .privacy import PLACEHOLDER_EMAIL
 from .tracking import is_machine
 
-ANSWER_SALT = "wagtail_triggers.answer"
 Key = Answer.Key
-
-
-def answer_token(delivery_id: int, key: str) -> str:
-    return signing.TimestampSigner(salt=ANSWER_SALT).sign(f"{delivery_id}.{key}")
-
-
-def read_answer_token(token: str) -> tuple[int, str]:
-    """(delivery id, answer key) or BadSignature / SignatureExpired."""
-    value = signing.TimestampSigner(salt=ANSWER_SALT).unsign(token, max_age=conf.get("TRIGGERS_LINK_MAX_AGE"))
-    delivery_id, _dot, key = value.partition(".")
-    if key not in Key.values or not delivery_id.isdigit():
-        raise signing.BadSignature("unknown answer")
-    return int(delivery_id), key
-
-
-def answer_url(delivery_id: int | None, key: str) -> str:
-    """The signed link; previews and test letters (no delivery) get a sample link, like their
-    unsubscribe link: nothing in them acts on anyone."""
-    if delivery_id is None:
-        return absolute(f"/triggers/a/sample-{key}/")
-    return absolute(reverse("wagtail_triggers:answer", kwargs={"token": answer_token(delivery_id, key)}))
-
-
-def answer_links(delivery_id: int | None, language: str = "") -> list[dict[str, str]]:
-    """``links.answers`` of a letter: every answer with its label in the letter's language."""
-    with translation.override(language or conf.default_language()):
-        return [{"key": key, "label": str(label), "url": answer_url(delivery_id, key)} for key, label in Key.choices]
 
 
 def record_answer(delivery: Delivery, key: str, now: datetime | None = None) -> Answer:

@@ -14,6 +14,7 @@ from django.templatetags.tz import do_timezone
 from django.utils import timezone
 
 from . import conf
+from .links import answer_links
 
 
 def shop_context() -> dict[str, str]:
@@ -123,8 +124,6 @@ def build_context(
 ) -> dict[str, Any]:
     """The whole context. ``recommendations``: products for the letter (None: the order's own);
     ``hold_days``: how long the shop holds a cart's or order's products (None: it does not)."""
-    from .answers import answer_links
-
     cart = commerce_context(snapshot.get("cart"))
     order = commerce_context(snapshot.get("order"))
     shop = shop_context()

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.core import signing
 from django.http.request import validate_host
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 
 from . import conf
+from .choices import AnswerKey
 from .tokens import PREFERENCES, UNSUBSCRIBE, make_contact_token
 
 
@@ -28,6 +31,38 @@ def unsubscribe_url(contact_id: int, delivery_id: int | None = None, scenario_id
 def preferences_url(contact_id: int, delivery_id: int | None = None, scenario_id: int | None = None) -> str:
     token = make_contact_token(PREFERENCES, contact_id, delivery_id, scenario_id)
     return absolute(reverse("wagtail_triggers:preferences", kwargs={"token": token}))
+
+
+ANSWER_SALT = "wagtail_triggers.answer"
+
+
+def answer_token(delivery_id: int, key: str) -> str:
+    return signing.TimestampSigner(salt=ANSWER_SALT).sign(f"{delivery_id}.{key}")
+
+
+def read_answer_token(token: str) -> tuple[int, str]:
+    """(delivery id, answer key) or BadSignature / SignatureExpired."""
+    value = signing.TimestampSigner(salt=ANSWER_SALT).unsign(token, max_age=conf.get("TRIGGERS_LINK_MAX_AGE"))
+    delivery_id, _dot, key = value.partition(".")
+    if key not in AnswerKey.values or not delivery_id.isdigit():
+        raise signing.BadSignature("unknown answer")
+    return int(delivery_id), key
+
+
+def answer_url(delivery_id: int | None, key: str) -> str:
+    """The signed link; previews and test letters (no delivery) get a sample link, like their
+    unsubscribe link: nothing in them acts on anyone."""
+    if delivery_id is None:
+        return absolute(f"/triggers/a/sample-{key}/")
+    return absolute(reverse("wagtail_triggers:answer", kwargs={"token": answer_token(delivery_id, key)}))
+
+
+def answer_links(delivery_id: int | None, language: str = "") -> list[dict[str, str]]:
+    """``links.answers`` of a letter: every answer with its label in the letter's language."""
+    with translation.override(language or conf.default_language()):
+        return [
+            {"key": key, "label": str(label), "url": answer_url(delivery_id, key)} for key, label in AnswerKey.choices
+        ]
 
 
 def static_url(path: str) -> str:

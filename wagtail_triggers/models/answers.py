@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..choices import AnswerKey
+
 
 class Answer(models.Model):
     """One customer's answer to one letter; a later click on another answer replaces it.
@@ -13,12 +15,7 @@ class Answer(models.Model):
     (``links.answers``); mail-scanner prefetches are never recorded.
     """
 
-    class Key(models.TextChoices):
-        TOO_EXPENSIVE = "too_expensive", _("Too expensive")
-        NOT_FOUND = "not_found", _("Didn't find what I needed")
-        ELSEWHERE = "elsewhere", _("Bought elsewhere")
-        BUSY = "busy", _("Just busy, I'll be back")
-        OTHER = "other", _("Something else")
+    Key = AnswerKey
 
     delivery = models.OneToOneField(
         "wagtail_triggers.Delivery", on_delete=models.CASCADE, related_name="answer", verbose_name=_("letter")
