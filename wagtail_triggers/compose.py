@@ -112,8 +112,10 @@ def issue_coupon(delivery: Delivery, now: datetime) -> dict[str, Any] | None:
     step = delivery.step
     if step is None or not step.coupon_percent:
         return None
-    if not delivery.coupon_code:
-        coupons.issue_for(
+    if delivery.coupon_code:  # a retry: the same code, and the same note on the code it replaced
+        replaces = coupons.replaced_code(delivery, now)
+    else:
+        replaces = coupons.issue_for(
             delivery,
             percent=step.coupon_percent,
             valid_days=step.coupon_valid_days,
@@ -125,7 +127,7 @@ def issue_coupon(delivery: Delivery, now: datetime) -> dict[str, Any] | None:
         step.coupon_percent,
         delivery.coupon_expires_at,
         zone=coupons.contact_zone(delivery.contact),
-        replaces=coupons.replaced_code(delivery, now),
+        replaces=replaces,
     )
 
 

@@ -113,8 +113,9 @@ def find_valid_coupon(code: str, *, now: datetime) -> IssuedCoupon | None:
 # -- issuing for a letter -------------------------------------------------------------------------
 
 
-def issue_for(delivery: Delivery, *, percent: int, valid_days: int, now: datetime, provider: Any) -> None:
-    """Issue the delivery's code (stored on the delivery) and end the code it replaces."""
+def issue_for(delivery: Delivery, *, percent: int, valid_days: int, now: datetime, provider: Any) -> str:
+    """Issue the delivery's code (stored on the delivery) and end the code it replaces;
+    returns that replaced code (see :func:`replaced_code`), or ""."""
     expires_at = expiry(now, valid_days, contact_zone(delivery.contact))
     delivery.coupon_code = str(provider(contact=delivery.contact, percent=percent, expires_at=expires_at))
     delivery.coupon_expires_at = expires_at
@@ -124,6 +125,7 @@ def issue_for(delivery: Delivery, *, percent: int, valid_days: int, now: datetim
     replace = getattr(provider, "replace", None)
     if earlier and callable(replace):
         replace(code=earlier, replaced_by=delivery.coupon_code, contact=delivery.contact, at=now)
+    return earlier
 
 
 def replaced_code(delivery: Delivery, now: datetime) -> str:
