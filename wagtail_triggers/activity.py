@@ -14,8 +14,8 @@ Two ways in, use either or both:
       MIDDLEWARE = [..., "django.contrib.auth.middleware.AuthenticationMiddleware",
                     "wagtail_triggers.activity.CustomerActivityMiddleware", ...]
 
-* :func:`connect` — a login counts (``user_logged_in``); call it from your AppConfig.ready()
-  or set ``TRIGGERS_RECORD_LOGINS = True`` with ``wagtail_triggers.contrib.oscar`` installed.
+* :func:`connect` — a login counts (``user_logged_in``); call it from your AppConfig.ready();
+  ``wagtail_triggers.contrib.oscar`` calls it unless ``TRIGGERS_OSCAR_RECORD_LOGINS = False``.
 
 Settings (all optional): ``TRIGGERS_ACTIVITY_PERIOD`` (timedelta, default one day),
 ``TRIGGERS_ACTIVITY_CACHE`` (cache alias, default ``"default"``) and
