@@ -20,6 +20,7 @@ from django.template.defaulttags import ForNode
 from django.utils.translation import gettext as _
 
 from . import conf
+from .errors import LetterError, RenderLimitExceeded
 
 # -- the source, before anything parses it ------------------------------------------------
 
@@ -44,13 +45,11 @@ def _line_of(source: str, index: int) -> int:
 
 def check_template_syntax(source: str, field: str) -> None:
     """Every ``{%``, ``{{`` and ``{#`` closes on its own line (as Django requires), and every
-    ``blocktranslate`` has its end; otherwise :class:`~wagtail_triggers.rendering.LetterError`.
+    ``blocktranslate`` has its end; otherwise :class:`~wagtail_triggers.errors.LetterError`.
 
     With that guaranteed, every later regex over the source matches at the first closer it
     meets, so tokenising stays linear (16,000 unclosed ``{%`` took a minute before).
     """
-    from .rendering import LetterError
-
     position, line_end, open_block = 0, -1, None
     while True:
         match = _OPENER.search(source, position)
@@ -83,8 +82,6 @@ def check_template_syntax(source: str, field: str) -> None:
 
 
 def check_size(source: str, field: str) -> None:
-    from .rendering import LetterError
-
     limit = conf.get("TRIGGERS_LETTER_MAX_SIZE")
     if len(source) > limit:
         raise LetterError(
@@ -133,8 +130,6 @@ def nesting_depth(source: str) -> tuple[int, int]:
 
 def check_nesting(source: str, origin: list[int] | None = None) -> None:
     """Refuse MJML nested deeper than ``TRIGGERS_LETTER_MAX_DEPTH`` before mjml-python sees it."""
-    from .rendering import LetterError
-
     limit = conf.get("TRIGGERS_LETTER_MAX_DEPTH")
     depth, line = nesting_depth(source)
     if depth > limit:
@@ -148,10 +143,6 @@ def check_nesting(source: str, origin: list[int] | None = None) -> None:
 
 
 # -- rendering --------------------------------------------------------------------------
-
-
-class RenderLimitExceeded(RuntimeError):
-    """Rendering one letter took too long or produced too much; the letter fails, nothing else."""
 
 
 class RenderBudget:

@@ -32,6 +32,7 @@ from mjml import mjml2html
 from premailer import Premailer
 
 from . import limits
+from .errors import LetterError  # raised here; callers catch it as rendering.LetterError
 from .preheader import hide_preheader
 from .sanitize import check_markup
 from .textpart import html_to_text
@@ -89,20 +90,6 @@ KNOWN_MJ_TAGS = frozenset(
         "mj-wrapper",
     ]
 )
-
-
-class LetterError(ValueError):
-    """A letter that cannot be compiled or rendered; says which field and, when known, which line."""
-
-    def __init__(self, field: str, message: str, line: int | None = None):
-        self.field = field
-        self.message = message
-        self.line = line
-        super().__init__(message)
-
-    def __str__(self) -> str:
-        where = _(" (line %(line)d)") % {"line": self.line} if self.line else ""
-        return f"{self.message}{where}"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,9 @@ from html.parser import HTMLParser
 
 from django.utils.translation import gettext as _
 
+from .errors import LetterError
+from .limits import check_size, check_template_syntax
+
 _CONSTRUCT = re.compile(
     r"\{%\s*blocktrans(?:late)?\b.*?%\}.*?\{%\s*endblocktrans(?:late)?\s*%\}|\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}", re.S
 )
@@ -161,9 +164,6 @@ def sanitize_body(body: str) -> Sanitized:
     A body over the size limit or with unclosed template tags is returned as it is: compiling
     refuses it with the reason, and the construct regex below is only linear on valid input.
     """
-    from .limits import check_size, check_template_syntax
-    from .rendering import LetterError
-
     try:
         check_size(body, "body")
         check_template_syntax(body, "body")
@@ -190,7 +190,6 @@ def check_markup(hidden: str, origin: list[int] | None = None) -> None:
     ``hidden`` is the MJML with template constructs already swapped for tokens (so a
     construct glued to a name shows up inside that name).
     """
-    from .rendering import LetterError
 
     def line_of(line: int) -> int:
         return origin[line - 1] if origin and 0 < line <= len(origin) else line
