@@ -22,9 +22,9 @@ import django
 
 django.setup()
 
-from wagtail_triggers.defaults import shipped_source  # noqa: E402
 from wagtail_triggers.rendering import compile_letter, render_letter, render_naive  # noqa: E402
 from wagtail_triggers.samples import sample_context  # noqa: E402
+from wagtail_triggers.shipped import shipped_source  # noqa: E402
 
 KEY = "forgotten_cart/reminder"
 

@@ -15,11 +15,11 @@ import pytest
 from django.core.checks import run_checks
 from lxml import html as lxml_html
 
-from wagtail_triggers.defaults import shipped_keys, shipped_source
 from wagtail_triggers.models import Scenario
 from wagtail_triggers.preheader import HIDDEN_STYLE
 from wagtail_triggers.rendering import RenderedLetter, validate_letter
 from wagtail_triggers.samples import sample_context
+from wagtail_triggers.shipped import shipped_keys, shipped_source
 
 ROOT = Path(__file__).resolve().parent.parent
 AA = 4.5  # WCAG 2.x AA, normal-size text (everything in the letters' footers is 12-14 px)

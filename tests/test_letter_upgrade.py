@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from wagtail_triggers.defaults import shipped_keys, shipped_source
 from wagtail_triggers.letter_versions import file_digest, released_digests, split_letter
 from wagtail_triggers.models import EmailTemplate
 from wagtail_triggers.provisioning import SetupResult, ensure_template
-from wagtail_triggers.rendering import shipped_letter
+from wagtail_triggers.shipped import shipped_keys, shipped_letter, shipped_source
 
 KEY = "order_followup/review"
 # The review request as released in e06a79c ("How do you like your order?"), before issue 9.

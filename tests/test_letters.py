@@ -8,11 +8,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
 
-from wagtail_triggers.defaults import shipped_keys, shipped_source
 from wagtail_triggers.models import EmailTemplate
 from wagtail_triggers.rendering import LetterError, compile_letter, render_letter, validate_letter
 from wagtail_triggers.samples import sample_context
 from wagtail_triggers.scenarios import registry
+from wagtail_triggers.shipped import shipped_keys, shipped_source
 
 ALL_KEYS = [spec.key for kind in registry for spec in kind.default_steps]
 

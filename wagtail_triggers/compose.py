@@ -11,12 +11,12 @@ from django.core.mail import EmailMultiAlternatives
 
 from . import conf, coupons
 from .context import absence_context, build_context, contact_context, coupon_context
-from .defaults import LetterSource, shipped_source
 from .headers import list_unsubscribe, message_id_header, new_message_id
 from .links import preferences_url, unsubscribe_url
 from .models import Contact, Delivery, EmailTemplate, Scenario
 from .recommendations import for_letter as recommended_products
 from .rendering import RenderedLetter, compile_letter, render_letter
+from .shipped import LetterSource, shipped_source
 
 
 def letter_language(contact: Contact) -> str:

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from . import conf
-from .defaults import shipped_source
 from .letter_versions import content_digest, is_released_version
 from .models import EmailTemplate, Scenario, Step
 from .scenarios.base import ScenarioKind
 from .scenarios.registry import registry
+from .shipped import shipped_source
 
 
 @dataclass

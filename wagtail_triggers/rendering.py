@@ -38,7 +38,6 @@ from .sanitize import check_markup
 from .textpart import html_to_text
 
 PARTIALS_DIR = Path(__file__).parent / "templates" / "wagtail_triggers" / "email" / "partials"
-LETTERS_DIR = Path(__file__).parent / "templates" / "wagtail_triggers" / "email" / "letters"
 
 # Whole blocktranslate spans are one token so their msgid reaches gettext byte for byte.
 _CONSTRUCT = re.compile(
@@ -440,11 +439,3 @@ def validate_letter(subject: str, preheader: str, body: str, context: dict[str, 
         raise LetterError(
             "body", _("The letter fails to render: %(error)s") % {"error": exc}, info.get("line")
         ) from exc
-
-
-def shipped_letter(key: str) -> str:
-    """The shipped MJML of a letter, e.g. ``forgotten_cart/reminder``."""
-    path = (LETTERS_DIR / f"{key}.mjml").resolve()
-    if LETTERS_DIR.resolve() not in path.parents or not path.is_file():
-        raise LookupError(key)
-    return path.read_text(encoding="utf-8")

@@ -12,8 +12,8 @@ from wagtail.models import ModelLogEntry
 from tests.conftest import cart_payload
 from wagtail_triggers.admin.variables import variable_groups
 from wagtail_triggers.compose import letter_source
-from wagtail_triggers.defaults import shipped_source
 from wagtail_triggers.models import Contact, Delivery, EmailTemplate, Enrollment
+from wagtail_triggers.shipped import shipped_source
 
 NS = "wagtailsnippets_wagtail_triggers_emailtemplate"
 

@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from .. import conf
-from ..defaults import shipped_keys
 from ..models import Contact, EmailTemplate, Scenario, Step
 from ..scenarios import base as kinds_base
 from ..scenarios.registry import UnknownKind, registry
+from ..shipped import shipped_keys
 from .permissions import can_see_contacts
 from .widgets import MJMLEditor, VariableInput
 

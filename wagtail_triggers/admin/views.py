@@ -27,10 +27,10 @@ from wagtail.log_actions import log
 from wagtail.snippets.views import snippets as snippet_views
 
 from ..consent import unsubscribe_contact
-from ..defaults import shipped_source
 from ..models import Contact, Delivery, EmailTemplate, Enrollment, Event, Scenario, Step
 from ..privacy import PLACEHOLDER_EMAIL
 from ..rendering import LetterError
+from ..shipped import shipped_source
 from .forms import EnableForm, SendTestForm, describe_delay
 from .letter_safety import LetterSafetyMixin
 from .permissions import can_change_contacts, can_enable, can_forget_contacts, letter_policy
