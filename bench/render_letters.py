@@ -22,11 +22,42 @@ import django
 
 django.setup()
 
-from wagtail_triggers.rendering import compile_letter, render_letter, render_naive  # noqa: E402
+from django.template import Context, Template  # noqa: E402
+from django.utils import translation  # noqa: E402
+from mjml import mjml2html  # noqa: E402
+
+from wagtail_triggers.rendering import (  # noqa: E402
+    RenderedLetter,
+    compile_letter,
+    expand_includes,
+    inline_css,
+    letter_engine,
+    render_letter,
+)
 from wagtail_triggers.samples import sample_context  # noqa: E402
 from wagtail_triggers.shipped import shipped_source  # noqa: E402
+from wagtail_triggers.textpart import html_to_text  # noqa: E402
 
 KEY = "forgotten_cart/reminder"
+
+
+def _plain(source: str, context: dict) -> str:
+    template = Template(source, engine=letter_engine())
+    return " ".join(template.render(Context(context, autoescape=False, use_l10n=False)).split())
+
+
+def render_naive(subject: str, preheader: str, body: str, context: dict, language: str) -> RenderedLetter:
+    """The straightforward pipeline the compiled one is measured against: template → MJML →
+    premailer for every recipient."""
+    with translation.override(language):
+        subject_text = _plain(subject, context)
+        preheader_text = _plain(preheader, context)
+        letter = {**context.get("letter", {}), "subject": subject_text, "preheader": preheader_text}
+        mjml_source = Template(expand_includes(body)[0], engine=letter_engine()).render(
+            Context({**context, "letter": letter})
+        )
+        html = inline_css(mjml2html(mjml_source, fonts={}))
+    return RenderedLetter(subject_text, preheader_text, html, html_to_text(html))
 
 
 def contexts(n: int, language: str) -> list[dict]:

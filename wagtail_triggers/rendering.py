@@ -407,24 +407,6 @@ def _language(language: str):
     return nullcontext() if translation.get_language() == language else translation.override(language)
 
 
-def render_naive(subject: str, preheader: str, body: str, context: dict[str, Any], language: str) -> RenderedLetter:
-    """The straightforward pipeline (template → MJML → premailer per recipient), for benchmarks."""
-    with translation.override(language):
-        subject_text = _plain(_parse(subject, "subject"), context)
-        preheader_text = _plain(_parse(preheader, "preheader"), context)
-        full = {
-            **context,
-            "letter": {
-                **context.get("letter", {}),
-                "subject": subject_text,
-                "preheader": preheader_text,
-            },
-        }
-        mjml_source = _parse(expand_includes(body)[0], "body").render(Context(full))
-        html = inline_css(mjml2html(mjml_source, fonts={}))
-    return RenderedLetter(subject_text, preheader_text, html, html_to_text(html))
-
-
 def validate_letter(subject: str, preheader: str, body: str, context: dict[str, Any], language: str) -> RenderedLetter:
     """Compile and render once with sample data; raises :class:`LetterError` on any problem."""
     if not subject.strip():
