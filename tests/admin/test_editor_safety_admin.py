@@ -16,9 +16,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from wagtail_triggers.admin.previews import PREVIEW_CSP
 from wagtail_triggers.models import Contact, EmailTemplate
 from wagtail_triggers.models.letters import TestSend as SentTestLog
-from wagtail_triggers.previews import PREVIEW_CSP
 
 NS = "wagtailsnippets_wagtail_triggers_emailtemplate"
 LETTER_PERMISSIONS = ("wagtail_triggers.change_emailtemplate", "wagtail_triggers.view_emailtemplate")

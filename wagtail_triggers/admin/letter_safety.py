@@ -2,7 +2,7 @@
 
 Wagtail's preview panel iframe has no ``sandbox`` attribute; the letter views swap the panel
 for one whose iframe has ``sandbox=""`` (no scripts, opaque origin). The preview responses
-also carry their own CSP sandbox (:mod:`wagtail_triggers.previews`), so a preview opened in a
+also carry their own CSP sandbox (:mod:`wagtail_triggers.admin.previews`), so a preview opened in a
 new tab is just as inert. The panel still updates live: Wagtail's preview script reloads the
 iframe by URL and, for a cross-origin frame, simply skips restoring the scroll position.
 """

@@ -14,7 +14,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils.html import escape
 
-from .rendering import LetterError
+from ..errors import LetterError
 
 PREVIEW_CSP = (
     "sandbox; default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; "

@@ -124,7 +124,7 @@ class EmailTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
         return "desktop"
 
     def serve_preview(self, request: HttpRequest, mode_name: str) -> HttpResponse:
-        from ..previews import preview_response
+        from ..admin.previews import preview_response
 
         return preview_response(self, mode_name, context=self.preview_context)
 
