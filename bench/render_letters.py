@@ -26,6 +26,7 @@ from django.template import Context, Template  # noqa: E402
 from django.utils import translation  # noqa: E402
 from mjml import mjml2html  # noqa: E402
 
+from wagtail_triggers.context import sample_context  # noqa: E402
 from wagtail_triggers.rendering import (  # noqa: E402
     RenderedLetter,
     compile_letter,
@@ -34,7 +35,6 @@ from wagtail_triggers.rendering import (  # noqa: E402
     letter_engine,
     render_letter,
 )
-from wagtail_triggers.samples import sample_context  # noqa: E402
 from wagtail_triggers.shipped import shipped_source  # noqa: E402
 from wagtail_triggers.textpart import html_to_text  # noqa: E402
 

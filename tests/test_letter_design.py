@@ -15,10 +15,10 @@ import pytest
 from django.core.checks import run_checks
 from lxml import html as lxml_html
 
+from wagtail_triggers.context import sample_context
 from wagtail_triggers.models import Scenario
 from wagtail_triggers.preheader import HIDDEN_STYLE
 from wagtail_triggers.rendering import RenderedLetter, validate_letter
-from wagtail_triggers.samples import sample_context
 from wagtail_triggers.shipped import shipped_keys, shipped_source
 
 ROOT = Path(__file__).resolve().parent.parent

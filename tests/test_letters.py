@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
 
+from wagtail_triggers.context import sample_context
 from wagtail_triggers.models import EmailTemplate
 from wagtail_triggers.rendering import LetterError, compile_letter, render_letter, validate_letter
-from wagtail_triggers.samples import sample_context
 from wagtail_triggers.scenarios import registry
 from wagtail_triggers.shipped import shipped_keys, shipped_source
 

@@ -384,7 +384,7 @@ def test_recommendations_are_validated_and_bounded(db):
 
 
 def test_previews_show_the_new_order_fields(db):
-    from wagtail_triggers.samples import sample_context
+    from wagtail_triggers.context import sample_context
 
     offers = sample_context("order_followup/offers", "en")
     assert len(offers["recommendations"]) == 3 and offers["recommendations"][0]["unit_price"] > 0

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import cart_payload
+from wagtail_triggers.context import sample_context
 from wagtail_triggers.limits import nesting_depth
 from wagtail_triggers.models import Delivery, EmailTemplate
 from wagtail_triggers.rendering import LetterError, compile_letter, validate_letter
-from wagtail_triggers.samples import sample_context
 
 ROOT = Path(__file__).resolve().parents[1]
 NESTED_LOOPS = (

@@ -10,9 +10,8 @@ from typing import Any
 from django.core.mail import EmailMultiAlternatives
 
 from . import conf, coupons
-from .context import absence_context, build_context, contact_context, coupon_context
+from .context import coupon_context, delivery_context
 from .headers import list_unsubscribe, message_id_header, new_message_id
-from .links import preferences_url, unsubscribe_url
 from .models import Contact, Delivery, EmailTemplate, Scenario
 from .recommendations import for_letter as recommended_products
 from .rendering import RenderedLetter, compile_letter, render_letter
@@ -133,36 +132,21 @@ def issue_coupon(delivery: Delivery, now: datetime) -> dict[str, Any] | None:
 
 def compose_delivery(delivery: Delivery, now: datetime) -> Composed:
     contact = delivery.contact
-    enrollment = delivery.enrollment
     scenario = delivery.scenario
     source, language = letter_source(delivery.template_key, letter_language(contact))
-    unsubscribe = unsubscribe_url(contact.pk, delivery.pk, scenario.pk if scenario.is_transactional else None)
-    context = build_context(
-        contact=contact_context(
-            email=contact.email,
-            first_name=contact.first_name,
-            last_name=contact.last_name,
-            language=language,
-        ),
-        scenario={"kind": scenario.kind, "name": scenario.name},
-        position=delivery.position,
-        steps=scenario.steps.filter(enabled=True).count(),
-        snapshot=enrollment.snapshot,
+    context = delivery_context(
+        delivery,
+        language=language,
         coupon=issue_coupon(delivery, now),
-        links={"unsubscribe": unsubscribe, "preferences": preferences_url(contact.pk, delivery.pk, scenario.pk)},
-        delivery_id=delivery.pk,
-        track_opens=bool(scenario.option("track_opens")),
-        track_clicks=bool(scenario.option("track_clicks")),
-        absence=absence_context(enrollment.anchor_at, now),
-        recommendations=recommended_products(contact, enrollment.snapshot, source.body),
-        hold_days=scenario.option("hold_days"),
+        recommendations=recommended_products(contact, delivery.enrollment.snapshot, source.body),
+        now=now,
     )
     letter = render_letter(compile_letter(source.subject, source.preheader, source.body, language), context, language)
     message = build_message(
         letter=letter,
         to=contact.email,
         scenario=scenario,
-        unsubscribe=unsubscribe,
+        unsubscribe=context["links"]["unsubscribe"],
         msg_id=assign_message_id(delivery),
         extra_headers={"X-Triggers-Scenario": scenario.kind},
     )

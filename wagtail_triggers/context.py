@@ -2,19 +2,34 @@
 
 Letters never see ORM objects or settings (see ``docs/template-context.md``); everything
 they may print is copied into dicts of strings, numbers, decimals and datetimes here.
+:func:`build_context` assembles it; a letter's context comes from one of three sources:
+
+- :func:`delivery_context` — a real delivery, with its contact, chain and signed links;
+- :func:`sample_context` — sample data, for previews and the check when a letter is saved;
+- :func:`chosen_contact_context` — a real contact's name and cart or order, for a preview
+  "as" that contact and for test letters (the admin finds the data, see ``admin/previewing``).
+
+Only a delivery's links act on anyone: the other two get sample links.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.templatetags.tz import do_timezone
 from django.utils import timezone
 
 from . import conf
-from .links import answer_links
+from .links import answer_links, preferences_url, sample_unsubscribe_url, unsubscribe_url
+from .samples import sample_commerce
+from .shipped import kind_name_of, letter_kind
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .models import Contact, Delivery
+    from .scenarios.base import ScenarioKind
 
 
 def shop_context() -> dict[str, str]:
@@ -167,3 +182,127 @@ def build_context(
             "hold_days": hold_days,
         },
     }
+
+
+# -- the sources -----------------------------------------------------------------------------
+
+
+def delivery_context(
+    delivery: Delivery,
+    *,
+    language: str,
+    coupon: dict[str, Any] | None,
+    recommendations: list[dict[str, Any]] | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The context of a real delivery: the contact's own data and links that act on them.
+
+    ``coupon`` and ``recommendations`` are issued and chosen by the caller (see
+    :mod:`~wagtail_triggers.compose`): issuing a coupon writes, and building a context does not.
+    """
+    contact, enrollment, scenario = delivery.contact, delivery.enrollment, delivery.scenario
+    unsubscribe = unsubscribe_url(contact.pk, delivery.pk, scenario.pk if scenario.is_transactional else None)
+    return build_context(
+        contact=contact_context(
+            email=contact.email, first_name=contact.first_name, last_name=contact.last_name, language=language
+        ),
+        scenario={"kind": scenario.kind, "name": scenario.name},
+        position=delivery.position,
+        steps=scenario.steps.filter(enabled=True).count(),
+        snapshot=enrollment.snapshot,
+        coupon=coupon,
+        links={"unsubscribe": unsubscribe, "preferences": preferences_url(contact.pk, delivery.pk, scenario.pk)},
+        delivery_id=delivery.pk,
+        track_opens=bool(scenario.option("track_opens")),
+        track_clicks=bool(scenario.option("track_clicks")),
+        absence=absence_context(enrollment.anchor_at, now),
+        recommendations=recommendations,
+        hold_days=scenario.option("hold_days"),
+    )
+
+
+#: The coupon code previews show.
+SAMPLE_COUPON_CODE = "HELLO-5K2Q"
+#: The code letters "as" a real contact show: a test letter reaches a real inbox, so its code
+#: says it is a sample.
+CHOSEN_CONTACT_COUPON_CODE = "SAMPLE-5K2Q"
+
+
+def _sample_coupon(code: str) -> dict[str, Any]:
+    return coupon_context(code, 5, timezone.now() + timedelta(days=7))
+
+
+def _sample_links() -> dict[str, str]:
+    url = sample_unsubscribe_url()
+    return {"unsubscribe": url, "preferences": url}
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a letter sits: its kind (None when the kind is gone) and its step in the kind's chain."""
+
+    kind: ScenarioKind | None
+    scenario: dict[str, str]
+    position: int
+    steps: int
+
+    @property
+    def subject_type(self) -> str | None:
+        return self.kind.subject_type if self.kind else None
+
+
+def _place_of(key: str) -> _Place:
+    kind = letter_kind(key)
+    if kind is None:
+        name = kind_name_of(key)
+        return _Place(None, {"kind": name, "name": name}, 1, 1)
+    steps = [spec.key for spec in kind.default_steps]
+    position = steps.index(key) + 1 if key in steps else 1
+    return _Place(kind, {"kind": kind.kind, "name": str(kind.name)}, position, len(steps))
+
+
+def sample_context(key: str, language: str, *, worst_case: bool = False, is_test: bool = False) -> dict[str, Any]:
+    """The context letter ``key`` would get, filled with sample values.
+
+    ``worst_case`` fills it as heavily as real data may: 200 cart lines, long names. A
+    letter must render that within the render budget to be saved.
+    """
+    place = _place_of(key)
+    subject_type = place.subject_type
+    snapshot = {subject_type: sample_commerce(subject_type, worst_case=worst_case)} if subject_type else {}
+    first, last = ("Anna", "Smith") if not worst_case else ("Anna-" + "M" * 140, "Smith-" + "W" * 140)
+    away = getattr(place.kind, "days", 0)  # inactivity kinds: how long the sample customer was away
+    now = timezone.now()
+    return build_context(
+        contact=contact_context(email="anna@example.com", first_name=first, last_name=last, language=language),
+        scenario=place.scenario,
+        position=place.position,
+        steps=place.steps,
+        snapshot=snapshot,
+        coupon=_sample_coupon(SAMPLE_COUPON_CODE),
+        links=_sample_links(),
+        is_test=is_test,
+        absence=absence_context(now - timedelta(days=away), now) if away else None,
+    )
+
+
+def chosen_contact_context(
+    key: str, language: str, *, contact: Contact, purchase: dict[str, Any] | None, is_test: bool = False
+) -> dict[str, Any]:
+    """The context letter ``key`` would get "as" ``contact``: their name, and ``purchase``
+    (their cart or order for this kind of letter; sample data when they have none)."""
+    place = _place_of(key)
+    subject_type = place.subject_type
+    snapshot = {subject_type: purchase or sample_commerce(subject_type)} if subject_type else {}
+    return build_context(
+        contact=contact_context(
+            email=contact.email, first_name=contact.first_name, last_name=contact.last_name, language=language
+        ),
+        scenario=place.scenario,
+        position=place.position,
+        steps=place.steps,
+        snapshot=snapshot,
+        coupon=_sample_coupon(CHOSEN_CONTACT_COUPON_CODE),
+        links=_sample_links(),
+        is_test=is_test,
+    )

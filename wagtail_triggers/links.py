@@ -33,6 +33,12 @@ def preferences_url(contact_id: int, delivery_id: int | None = None, scenario_id
     return absolute(reverse("wagtail_triggers:preferences", kwargs={"token": token}))
 
 
+def sample_unsubscribe_url() -> str:
+    """The unsubscribe and preferences link of previews and test letters: it leads to the
+    unsubscribe page, which reads it as an invalid link, so it acts on nobody."""
+    return absolute(reverse("wagtail_triggers:unsubscribe", kwargs={"token": "sample"}))
+
+
 ANSWER_SALT = "wagtail_triggers.answer"
 
 
@@ -53,7 +59,7 @@ def answer_url(delivery_id: int | None, key: str) -> str:
     """The signed link; previews and test letters (no delivery) get a sample link, like their
     unsubscribe link: nothing in them acts on anyone."""
     if delivery_id is None:
-        return absolute(f"/triggers/a/sample-{key}/")
+        return absolute(reverse("wagtail_triggers:answer", kwargs={"token": f"sample-{key}"}))
     return absolute(reverse("wagtail_triggers:answer", kwargs={"token": answer_token(delivery_id, key)}))
 
 

@@ -1,13 +1,12 @@
-"""Realistic sample data for previews and for validating letters when they are saved."""
+"""Realistic sample data for previews and for validating letters when they are saved.
+
+:func:`wagtail_triggers.context.sample_context` builds a letter's context from it.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django.utils import timezone
-
-from .context import absence_context, build_context, contact_context, coupon_context
 from .links import absolute, static_url
 from .payloads import MAX_RECOMMENDATIONS
 
@@ -91,41 +90,3 @@ def sample_commerce(kind: str, *, worst_case: bool = False) -> dict[str, Any]:
         "lines": lines,
         "recommendations": sample_recommendations(worst_case=worst_case),
     }
-
-
-def sample_context(
-    key: str, language: str, *, contact: dict[str, str] | None = None, worst_case: bool = False
-) -> dict[str, Any]:
-    """The context a letter with this key would get, filled with sample values.
-
-    ``worst_case`` fills it as heavily as real data may: 200 cart lines, long names. A
-    letter must render that within the render budget to be saved.
-    """
-    from .scenarios.registry import UnknownKind, registry
-
-    kind_name = key.split("/", 1)[0]
-    try:
-        kind = registry.get(kind_name)
-        subject_type = kind.subject_type
-        scenario = {"kind": kind.kind, "name": str(kind.name)}
-        steps = [spec.key for spec in kind.default_steps]
-    except UnknownKind:
-        subject_type, scenario, steps = None, {"kind": kind_name, "name": kind_name}, [key]
-    position = steps.index(key) + 1 if key in steps else 1
-    snapshot = {subject_type: sample_commerce(subject_type, worst_case=worst_case)} if subject_type else {}
-    first, last = ("Anna", "Smith") if not worst_case else ("Anna-" + "M" * 140, "Smith-" + "W" * 140)
-    away = getattr(registry.get(kind_name), "days", 0) if kind_name in registry else 0  # inactivity kinds
-    return build_context(
-        contact=contact
-        or contact_context(email="anna@example.com", first_name=first, last_name=last, language=language),
-        scenario=scenario,
-        position=position,
-        steps=len(steps),
-        snapshot=snapshot,
-        coupon=coupon_context("HELLO-5K2Q", 5, timezone.now() + timedelta(days=7)),
-        links={
-            "unsubscribe": absolute("/triggers/unsubscribe/sample/"),
-            "preferences": absolute("/triggers/unsubscribe/sample/"),
-        },
-        absence=absence_context(timezone.now() - timedelta(days=away), timezone.now()) if away else None,
-    )

@@ -5,8 +5,8 @@ links are tap targets at least 24 px tall. One page load; the colour scheme is s
 from __future__ import annotations
 
 from tests.test_letter_design import AA, contrast_ratio, luminance
+from wagtail_triggers.context import sample_context
 from wagtail_triggers.rendering import validate_letter
-from wagtail_triggers.samples import sample_context
 from wagtail_triggers.shipped import shipped_source
 
 KEY = "forgotten_cart/discount"  # header, product lines, coupon, button, signature, footer

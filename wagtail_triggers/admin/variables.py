@@ -1,6 +1,6 @@
 """The reference of variables beside the letter editor, made from the letter's real context.
 
-Built from :func:`~wagtail_triggers.samples.sample_context` for the letter's key, so it lists
+Built from :func:`~wagtail_triggers.context.sample_context` for the letter's key, so it lists
 exactly what that scenario's letters get (a cart in forgotten-cart letters, an order in
 follow-ups, neither in wake-up chains), with the sample values the preview uses.
 """
@@ -15,8 +15,8 @@ from typing import Any
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from ..context import sample_context
 from ..rendering import PARTIALS_DIR
-from ..samples import sample_context
 
 
 @dataclass(frozen=True)

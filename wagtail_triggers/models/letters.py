@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import DraftStateMixin, LockableMixin, PreviewableMixin, RevisionMixin
 from wagtail.search import index
 
+from ..shipped import kind_name_of
+
 
 class EmailTemplateQuerySet(models.QuerySet):
     def for_language(self, key: str, language: str, default_language: str) -> EmailTemplate | None:
@@ -63,12 +65,12 @@ class EmailTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
 
     @property
     def scenario_kind(self) -> str:
-        return self.key.split("/", 1)[0]
+        return kind_name_of(self.key)
 
     def render_sample(self, context: dict[str, Any] | None = None):
         """Compile and render with the scenario's sample data (or ``context``); raises LetterError."""
+        from ..context import sample_context
         from ..rendering import validate_letter
-        from ..samples import sample_context
 
         if context is None:
             context = sample_context(self.key, self.language)
@@ -88,8 +90,8 @@ class EmailTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
         code editor, which highlights the line.
         """
         super().clean()
+        from ..context import sample_context
         from ..rendering import LetterError
-        from ..samples import sample_context
         from ..sanitize import sanitize_body
 
         # Browsers post textareas with CRLF line ends; MJML and the line numbers want LF.
