@@ -14,6 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import DraftStateMixin, LockableMixin, PreviewableMixin, RevisionMixin
 from wagtail.search import index
 
+from ..admin.previews import preview_response
+from ..context import sample_context
+from ..errors import LetterError
+from ..rendering import RenderedLetter, validate_letter
+from ..sanitize import sanitize_body
 from ..shipped import kind_name_of
 
 
@@ -67,11 +72,8 @@ class EmailTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
     def scenario_kind(self) -> str:
         return kind_name_of(self.key)
 
-    def render_sample(self, context: dict[str, Any] | None = None):
+    def render_sample(self, context: dict[str, Any] | None = None) -> RenderedLetter:
         """Compile and render with the scenario's sample data (or ``context``); raises LetterError."""
-        from ..context import sample_context
-        from ..rendering import validate_letter
-
         if context is None:
             context = sample_context(self.key, self.language)
         return validate_letter(self.subject, self.preheader, self.body, context, self.language)
@@ -90,10 +92,6 @@ class EmailTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
         code editor, which highlights the line.
         """
         super().clean()
-        from ..context import sample_context
-        from ..rendering import LetterError
-        from ..sanitize import sanitize_body
-
         # Browsers post textareas with CRLF line ends; MJML and the line numbers want LF.
         self.body = (self.body or "").replace("\r\n", "\n").replace("\r", "\n")
         sanitized = sanitize_body(self.body)
@@ -126,8 +124,6 @@ class EmailTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
         return "desktop"
 
     def serve_preview(self, request: HttpRequest, mode_name: str) -> HttpResponse:
-        from ..admin.previews import preview_response
-
         return preview_response(self, mode_name, context=self.preview_context)
 
     def get_preview_context(self, request: HttpRequest, mode_name: str) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from django import template
 from django.utils import formats, translation
 from django.utils.html import conditional_escape, format_html
 
+from ..tracking import click_url, open_pixel_url
+
 register = template.Library()
 
 _SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "RUB": "₽", "JPY": "¥", "CHF": "CHF", "SEK": "kr"}
@@ -57,8 +59,6 @@ class TrackClickNode(template.Node):
         url = html.unescape(rendered).strip()
         if not url.startswith(("http://", "https://")):
             return rendered
-        from ..tracking import click_url
-
         return conditional_escape(click_url(letter["delivery_id"], url))
 
 
@@ -76,8 +76,6 @@ def open_pixel(context: template.Context) -> str:
     letter = context.get("letter") or {}
     if not (letter.get("track_opens") and letter.get("delivery_id")):
         return ""
-    from ..tracking import open_pixel_url
-
     return format_html(
         '<img src="{}" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;" />',
         open_pixel_url(letter["delivery_id"]),
