@@ -6,20 +6,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.checks import Warning, register
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import DatabaseError, connections, router
 
 from . import conf
+from .mail import letters_connection
 from .ticktime import budget_seconds, q_cluster_timeout, seconds
 
-SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+def letters_backend() -> BaseEmailBackend | None:
+    """The backend trigger letters go through (built, never opened); None when it cannot be built
+    (the tick reports that error when it sends)."""
+    try:
+        return letters_connection()
+    except (ImproperlyConfigured, ImportError):  # Django's mailer errors are ImproperlyConfigured
+        return None
 
 
-def worst_letter_seconds() -> float | None:
+def worst_letter_seconds(backend: BaseEmailBackend | None) -> float | None:
     """The longest one letter may take after the budget check: every SMTP step may wait for
-    ``EMAIL_TIMEOUT``, and a broken connection is reopened a few times with doubling sleeps."""
-    timeout = getattr(settings, "EMAIL_TIMEOUT", None)
+    the backend's timeout (``EMAIL_TIMEOUT``, or the mailer's ``timeout`` option), and a broken
+    connection is reopened a few times with doubling sleeps."""
+    timeout = getattr(backend, "timeout", None)
     if not timeout:
         return None
     tries = max(1, int(conf.get("TRIGGERS_SMTP_RECONNECT_TRIES")))
@@ -43,13 +54,14 @@ def check_send_timing(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
                 id="wagtail_triggers.W101",
             )
         )
-    smtp = getattr(settings, "EMAIL_BACKEND", "") == SMTP_BACKEND
-    worst = worst_letter_seconds()
-    if smtp and worst is None:
+    backend = letters_backend()
+    worst = worst_letter_seconds(backend)
+    if isinstance(backend, SMTPBackend) and worst is None:
         warnings.append(
             Warning(
-                "EMAIL_TIMEOUT is not set: a mail server that stops answering holds a letter (and the tick) forever.",
-                hint="Set EMAIL_TIMEOUT, e.g. 10 seconds.",
+                "The SMTP backend of trigger letters has no timeout: a mail server that stops answering "
+                "holds a letter (and the tick) forever.",
+                hint="Set EMAIL_TIMEOUT (or the 'timeout' option of the mailer in MAILERS), e.g. 10 seconds.",
                 id="wagtail_triggers.W102",
             )
         )

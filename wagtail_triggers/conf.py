@@ -38,6 +38,10 @@ DEFAULTS: dict[str, Any] = {
     "TRIGGERS_TICK_TIME_BUDGET": None,
     "TRIGGERS_SMTP_RECONNECT_TRIES": 3,
     "TRIGGERS_SMTP_RECONNECT_BACKOFF": timedelta(seconds=1),
+    # Which email backend sends trigger letters (issue 10): a mailer alias of Django's MAILERS
+    # (6.1+) or a backend path; None: the default mailer / EMAIL_BACKEND.
+    "TRIGGERS_MAILER": None,
+    "TRIGGERS_EMAIL_BACKEND": None,
     # Tracking and attribution.
     "TRIGGERS_LINK_MAX_AGE": timedelta(days=365),
     "TRIGGERS_UNSUBSCRIBE_MAX_AGE": timedelta(days=3 * 365),

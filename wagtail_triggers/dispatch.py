@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -283,9 +284,16 @@ def due_ids(now: datetime, limit: int) -> list[int]:
 
 
 def send_queued(
-    now: datetime | None = None, report: TickReport | None = None, *, limit: int | None = None
+    now: datetime | None = None,
+    report: TickReport | None = None,
+    *,
+    limit: int | None = None,
+    connection: BaseEmailBackend | None = None,
 ) -> TickReport:
     """Send the queued deliveries that are due, over one connection reopened when it breaks.
+
+    ``connection``: the email backend to send through (opened and closed here); by default
+    :func:`~wagtail_triggers.mail.letters_connection`.
 
     Stops claiming when the tick's time budget is spent ("left") or the server stays
     unreachable ("postponed"): those letters stay QUEUED for the next tick.
@@ -297,7 +305,7 @@ def send_queued(
     ids = due_ids(now, limit)
     if not ids:
         return report
-    session = MailSession()
+    session = MailSession(connection)
     try:
         for index, pk in enumerate(ids):
             waiting = len(ids) - index

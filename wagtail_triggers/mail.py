@@ -1,4 +1,8 @@
-"""Sending through Django's configured email backend, and telling failures apart.
+"""Sending through the email backend chosen for trigger letters, and telling failures apart.
+
+:func:`letters_connection` decides which backend that is, so a shop can send trigger letters
+through another provider than its transactional mail (``TRIGGERS_MAILER`` on Django with
+``MAILERS``, ``TRIGGERS_EMAIL_BACKEND`` otherwise).
 
 A letter is never sent twice, so every failure is classified by *when* it happened:
 
@@ -26,9 +30,16 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 
 from . import conf
+
+try:  # Django 6.1+: named mailers (settings.MAILERS) replace get_connection() and EMAIL_BACKEND
+    from django.core.mail import mailers
+except ImportError:  # older Django: backends only
+    mailers = None
 from .ticktime import seconds
 
 logger = logging.getLogger(__name__)
@@ -37,6 +48,26 @@ END_OF_DATA = b"\r\n.\r\n"
 # RFC 3463 enhanced status: 5.1.x is about the address itself (no such mailbox, bad domain…).
 ENHANCED_CODE = re.compile(rb"^\s*([245])\.(\d{1,3})\.(\d{1,3})")
 HARD_BOUNCE_CODES = frozenset({550, 551, 553})
+
+
+def letters_connection() -> BaseEmailBackend:
+    """The (not yet opened) email backend that trigger letters and test letters go through.
+
+    ``TRIGGERS_MAILER`` names one of Django's ``MAILERS`` (Django 6.1+); ``TRIGGERS_EMAIL_BACKEND``
+    is a backend path like ``EMAIL_BACKEND`` (Django 6.1 deprecates backend paths along with
+    ``EMAIL_BACKEND``, and says so). Neither: Django's default mailer, or ``EMAIL_BACKEND``.
+    """
+    mailer = conf.get("TRIGGERS_MAILER")
+    backend = conf.get("TRIGGERS_EMAIL_BACKEND")
+    if mailer and backend:
+        raise ImproperlyConfigured("Set TRIGGERS_MAILER or TRIGGERS_EMAIL_BACKEND, not both.")
+    if mailer:
+        if mailers is None:
+            raise ImproperlyConfigured("TRIGGERS_MAILER needs Django 6.1+ (MAILERS); use TRIGGERS_EMAIL_BACKEND.")
+        return mailers[mailer]
+    if backend or mailers is None:
+        return get_connection(backend or None)
+    return mailers.default
 
 
 class SendOutcome(Enum):
@@ -138,8 +169,8 @@ class MailSession:
     """One tick's email connection: opened before the first letter and, after it broke,
     reopened before the next one (a bounded number of tries, with doubling sleeps)."""
 
-    def __init__(self, connection: Any = None) -> None:
-        self.connection = connection or get_connection(fail_silently=False)
+    def __init__(self, connection: BaseEmailBackend | None = None) -> None:
+        self.connection = letters_connection() if connection is None else connection
         self.is_open = False
         self.last_error = ""
         self.tries = max(1, int(conf.get("TRIGGERS_SMTP_RECONNECT_TRIES")))

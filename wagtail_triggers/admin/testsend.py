@@ -23,7 +23,6 @@ from dataclasses import replace
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -33,6 +32,7 @@ from wagtail.log_actions import log
 from .. import conf
 from ..compose import build_message
 from ..headers import new_message_id
+from ..mail import letters_connection
 from ..models import Contact, EmailTemplate, Scenario
 from ..models.letters import TestSend
 from ..rendering import compile_letter, render_letter
@@ -211,7 +211,7 @@ def send_test(
         for address in recipients
     ]
     record = _reserve(template, recipients, user)
-    connection = connection or get_connection(fail_silently=False)
+    connection = letters_connection() if connection is None else connection
     try:
         sent = connection.send_messages(messages) or 0
     except Exception as error:
