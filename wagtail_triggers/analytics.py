@@ -18,7 +18,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .models import Conversion, Delivery, Enrollment
+from .models import Conversion, Delivery, Enrollment, Event
 
 SENT = Delivery.Status.SENT
 OUTCOMES = ("delivered", "opened", "clicked", "unsubscribed", "bounced", "complained")
@@ -169,8 +169,6 @@ def daily(since: datetime, until: datetime, scenario_id: int | None = None) -> l
 
 def failing(since: datetime) -> dict[str, int]:
     """What needs a look: failed or interrupted letters, events that could not be processed."""
-    from .models import Event
-
     counts = (
         Delivery.objects.filter(status__in=[Delivery.Status.FAILED, Delivery.Status.UNKNOWN], due_at__gte=since)
         .values("status")

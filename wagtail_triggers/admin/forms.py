@@ -21,10 +21,15 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from .. import conf
 from ..models import Contact, EmailTemplate, Scenario, Step
+from ..provisioning import SetupResult, create_steps, ensure_letters
 from ..scenarios import base as kinds_base
 from ..scenarios.registry import UnknownKind, registry
 from ..shipped import shipped_keys
+from .choosers import contact_chooser_viewset
 from .permissions import can_see_contacts
+from .previewing import letter_context
+from .testsend import MAX_RECIPIENTS
+from .variables import variable_groups
 from .widgets import MJMLEditor, VariableInput
 
 # -- delays -----------------------------------------------------------------------------------
@@ -339,8 +344,6 @@ class ScenarioCreateForm(WagtailAdminModelForm):
         self.fields["kind"].widget = forms.RadioSelect(choices=self.fields["kind"].choices)
 
     def save(self, commit=True):
-        from ..provisioning import SetupResult, create_steps, ensure_letters
-
         scenario = self.instance
         kind = registry.get(self.cleaned_data["kind"])
         scenario.kind = kind.kind
@@ -422,15 +425,11 @@ class EmailTemplateForm(WagtailAdminModelForm):
                     self.fields[name].disabled = True
         if "preview_contact" in self.fields:
             if can_see_contacts(self.for_user):
-                from ..viewsets import contact_chooser_viewset
-
                 self.fields["preview_contact"].widget = contact_chooser_viewset.widget_class()
             else:
                 del self.fields["preview_contact"]
         key = instance.key or self.initial.get("key") or ""
         language = instance.language or conf.default_language()
-        from .variables import variable_groups
-
         groups = variable_groups(key, language)
         for name in ("subject", "preheader"):
             if name in self.fields and isinstance(self.fields[name].widget, VariableInput):
@@ -460,8 +459,6 @@ class EmailTemplateForm(WagtailAdminModelForm):
     def save(self, commit=True):
         contact = self.cleaned_data.get("preview_contact")
         if contact is not None:
-            from .previewing import letter_context
-
             self.instance.preview_context = letter_context(self.instance.key, self.instance.language, contact=contact)
         else:
             self.instance.preview_context = None
@@ -495,8 +492,6 @@ class SendTestForm(forms.Form):
         else:
             del self.fields["to_me"]
         if can_see_contacts(user):
-            from ..viewsets import contact_chooser_viewset
-
             self.fields["contact"].widget = contact_chooser_viewset.widget_class()
         else:
             del self.fields["contact"]
@@ -514,8 +509,6 @@ class SendTestForm(forms.Form):
             recipients.insert(0, self.user.email)
         if not recipients and not self.errors:
             raise ValidationError(_("Choose at least one address."))
-        from .testsend import MAX_RECIPIENTS
-
         if len(recipients) > MAX_RECIPIENTS:
             raise ValidationError(_("At most %(n)d addresses at a time.") % {"n": MAX_RECIPIENTS})
         data["recipients"] = recipients

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.log_actions import LogFormatter
 
+from .testsend import masked_recipients
+
 
 class SwitchedOn(LogFormatter):
     label = gettext_lazy("Switch scenario on")
@@ -40,8 +42,6 @@ class TestSent(LogFormatter):
     label = gettext_lazy("Send a test letter")
 
     def format_message(self, log_entry):
-        from .testsend import masked_recipients
-
         data = log_entry.data or {}
         message = _("Test letter sent to %(to)s") % {"to": ", ".join(masked_recipients(data.get("to", [])))}
         if data.get("contact") or data.get("contact_id"):

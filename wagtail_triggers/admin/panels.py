@@ -9,6 +9,8 @@ from .. import conf
 from ..compose import reply_to, sender
 from ..models import EmailTemplate, Scenario, Step
 from ..scenarios.registry import UnknownKind
+from .permissions import can_enable
+from .variables import partials, variable_groups
 
 
 class LetterBodyPanel(FieldPanel):
@@ -18,8 +20,6 @@ class LetterBodyPanel(FieldPanel):
         template_name = "wagtail_triggers/admin/panels/letter_body.html"
 
         def get_context_data(self, parent_context=None):
-            from .variables import partials, variable_groups
-
             context = super().get_context_data(parent_context)
             instance = self.form.instance if self.form is not None else self.instance
             key = instance.key or (self.form.initial.get("key", "") if self.form is not None else "")
@@ -94,8 +94,6 @@ class ScenarioSummaryPanel(Panel):
         template_name = "wagtail_triggers/admin/panels/scenario_summary.html"
 
         def get_context_data(self, parent_context=None):
-            from .permissions import can_enable
-
             context = super().get_context_data(parent_context)
             scenario: Scenario = self.instance
             try:

@@ -17,13 +17,14 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from . import analytics, coupons
-from .models import Scenario, Step
+from .. import analytics, coupons
+from ..models import Scenario, Step
 
 DEFAULT_DAYS = 30
 METRICS = [
@@ -252,6 +253,18 @@ def urlpatterns() -> list:
         path("<int:pk>/", StepReportView.as_view(), name="scenario"),
         path("<int:pk>/results/", StepReportView.as_view(results_only=True), name="scenario_results"),
     ]
+
+
+def can_see_reports(user) -> bool:
+    """Reports show scenarios' counts: whoever may view or change scenarios may read them."""
+    return user.has_perm(f"{Scenario._meta.app_label}.view_scenario") or user.has_perm(
+        f"{Scenario._meta.app_label}.change_scenario"
+    )
+
+
+class ReportMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return can_see_reports(request.user)
 
 
 class LastWeekPanel(Component):

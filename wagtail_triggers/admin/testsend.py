@@ -35,6 +35,7 @@ from ..headers import new_message_id
 from ..mail import letters_connection
 from ..models import Contact, EmailTemplate, Scenario
 from ..models.letters import TestSend
+from ..privacy import erased_among
 from ..rendering import compile_letter, render_letter
 from .previewing import letter_context
 
@@ -95,8 +96,6 @@ def suppressed_addresses(addresses: list[str]) -> set[str]:
     for contact in Contact.objects.filter(match):
         if contact.is_suppressed(pauses=False):  # unsubscribed, bounced, complained, staff, forgotten
             refused.add(contact.email.lower())
-    from ..privacy import erased_among
-
     refused.update(address.lower() for address in erased_among(addresses))
     return refused
 

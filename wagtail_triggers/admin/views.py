@@ -14,12 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
-from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import BaseObjectMixin, WagtailAdminTemplateMixin
-from wagtail.admin.views.generic.chooser import ChooseResultsView, ChooseView
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button
@@ -29,6 +27,7 @@ from wagtail.snippets.views import snippets as snippet_views
 from ..consent import unsubscribe_contact
 from ..models import Contact, Delivery, EmailTemplate, Enrollment, Event, Scenario, Step
 from ..privacy import PLACEHOLDER_EMAIL
+from ..provisioning import reset_to_default
 from ..rendering import LetterError
 from ..shipped import shipped_source
 from .forms import EnableForm, SendTestForm, describe_delay
@@ -324,8 +323,6 @@ class ResetToDefaultView(LetterLookupMixin, PermissionCheckedMixin, WagtailAdmin
         return context
 
     def post(self, request, *args, **kwargs):
-        from ..provisioning import reset_to_default
-
         reset_to_default(self.object, user=request.user)
         log(self.object, "wagtail_triggers.reset", user=request.user)
         messages.success(request, _("'%(name)s' is the shipped letter again, and live.") % {"name": self.object})
@@ -390,45 +387,6 @@ class LetterCreateView(LetterSafetyMixin, snippet_views.CreateView):
 
 
 # -- contacts ---------------------------------------------------------------------------------
-
-
-class ContactFilterForm(BaseFilterForm):
-    q = forms.CharField(label=gettext_lazy("Search term"), required=False)
-
-    def filter(self, objects):
-        objects = super().filter(objects)
-        query = self.cleaned_data.get("q")
-        if query:
-            objects = objects.filter(
-                Q(email__icontains=query) | Q(first_name__icontains=query) | Q(last_name__icontains=query)
-            )
-            self.is_searching = True
-            self.search_query = query
-        return objects
-
-
-class ContactChooseViewMixin:
-    filter_form_class = ContactFilterForm
-
-    def get_object_list(self):
-        """Real customers only: the anonymous placeholder of forgotten people is nobody to preview as."""
-        return super().get_object_list().exclude(email=PLACEHOLDER_EMAIL)
-
-    @property
-    def columns(self):
-        return [
-            *super().columns,
-            Column("display_name", label=_("Name"), accessor="display_name"),
-            Column("language", label=_("Language")),
-        ]
-
-
-class ContactChooseView(ContactChooseViewMixin, ChooseView):
-    pass
-
-
-class ContactChooseResultsView(ContactChooseViewMixin, ChooseResultsView):
-    pass
 
 
 class ConsentColumn(Column):

@@ -9,27 +9,27 @@ The "Trigger emails" menu groups three screens:
 - **Contacts** — a customer's letters, chains, events and consent, with staff actions.
 
 Other apps may add items to the menu with the ``register_trigger_emails_menu_item`` hook.
+The contact chooser lives in ``choosers``, the reports in ``reports``.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.admin.ui.tables import LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .admin import privacy as privacy_views
-from .admin import views
-from .admin.forms import EmailTemplateForm, ScenarioCreateForm, ScenarioForm
-from .admin.panels import LetterBodyPanel, LetterUsePanel, ScenarioSummaryPanel, StepsPanel
-from .admin.permissions import can_see_contacts
-from .admin.widgets import MJMLEditor, VariableInput
-from .models import Contact, EmailTemplate, Scenario
+from ..models import Contact, EmailTemplate, Scenario
+from . import privacy as privacy_views
+from . import views
+from .forms import EmailTemplateForm, ScenarioCreateForm, ScenarioForm
+from .panels import LetterBodyPanel, LetterUsePanel, ScenarioSummaryPanel, StepsPanel
+from .widgets import MJMLEditor, VariableInput
 
 MENU_HOOK = "register_trigger_emails_menu_item"
 
@@ -126,9 +126,6 @@ class ScenarioViewSet(ModelViewSet):
         return super().get_permissions_to_register() | self._all_permissions()
 
     def _all_permissions(self):
-        from django.contrib.auth.models import Permission
-        from django.contrib.contenttypes.models import ContentType
-
         return Permission.objects.filter(content_type=ContentType.objects.get_for_model(self.model))
 
 
@@ -212,9 +209,6 @@ class ContactViewSet(ModelViewSet):
 
     def get_permissions_to_register(self):
         """Also offer "Can forget a person" in Wagtail's group editor."""
-        from django.contrib.auth.models import Permission
-        from django.contrib.contenttypes.models import ContentType
-
         own = Permission.objects.filter(content_type=ContentType.objects.get_for_model(self.model))
         return super().get_permissions_to_register() | own
 
@@ -237,37 +231,9 @@ class ContactViewSet(ModelViewSet):
         ]
 
 
-class ContactChooserViewSet(ChooserViewSet):
-    model = Contact
-    icon = "user"
-    choose_one_text = _("Choose a customer")
-    choose_another_text = _("Choose another customer")
-    choose_view_class = views.ContactChooseView
-    choose_results_view_class = views.ContactChooseResultsView
-    register_widget = False
-    url_prefix = "trigger-emails/choose-contact"
-
-    def get_urlpatterns(self):
-        return [self._guarded(p) for p in super().get_urlpatterns()]
-
-    @staticmethod
-    def _guarded(pattern):
-        """Contacts are personal data: only people who may see contacts may choose one."""
-        view = pattern.callback
-
-        def guarded(request, *args, **kwargs):
-            if not can_see_contacts(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        pattern.callback = guarded
-        return pattern
-
-
 scenario_viewset = ScenarioViewSet("wagtail_triggers_scenarios")
 email_template_viewset = EmailTemplateViewSet()
 contact_viewset = ContactViewSet("wagtail_triggers_contacts")
-contact_chooser_viewset = ContactChooserViewSet("wagtail_triggers_contact_chooser")
 
 
 class TriggerEmailsMenu(ViewSetGroup):
