@@ -19,7 +19,7 @@ import logging
 import secrets
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import IntegrityError, transaction
@@ -34,10 +34,6 @@ logger = logging.getLogger(__name__)
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 # Letters whose coupon the customer may have read: sent, or interrupted after the server took it.
 READ_STATUSES = (Delivery.Status.SENT, Delivery.Status.UNKNOWN)
-
-
-class CouponProvider(Protocol):
-    def __call__(self, *, contact: Contact, percent: int, expires_at: datetime) -> str: ...
 
 
 # -- validity -------------------------------------------------------------------------------------

@@ -38,10 +38,3 @@ def read_contact_token(purpose: str, token: str) -> dict[str, Any]:
         raise signing.BadSignature("malformed payload")
     return payload
 
-
-def make_unsubscribe_token(contact_id: int, delivery_id: int | None = None, scenario_id: int | None = None) -> str:
-    return make_contact_token(UNSUBSCRIBE, contact_id, delivery_id, scenario_id)
-
-
-def read_unsubscribe_token(token: str) -> dict[str, Any]:
-    return read_contact_token(UNSUBSCRIBE, token)
