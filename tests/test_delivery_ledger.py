@@ -9,6 +9,7 @@ from django.core import mail
 from django.db import IntegrityError
 from django.utils import timezone
 
+from wagtail_triggers import scenario_switch
 from wagtail_triggers.dispatch import send_queued
 from wagtail_triggers.engine import TickReport, claim_due
 from wagtail_triggers.models import Delivery, Enrollment
@@ -144,7 +145,7 @@ def test_send_window_applies_in_the_contacts_time_zone(enable, clock, events):
     scenario.settings = {**scenario.settings, "send_window": [9, 21]}
     scenario.save()
     clock.now = datetime(2031, 3, 10, 18, 30, tzinfo=UTC)  # 21:30 in Moscow (UTC+3)
-    scenario.set_enabled(False)
+    scenario_switch.disable(scenario)
     scenario.set_enabled(True, now=clock.now)
     events.cart(customer={"time_zone": "Europe/Moscow"})
     report = clock.tick(hours=1, minutes=1)  # 22:31 local: outside the window

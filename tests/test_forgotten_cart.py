@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core import mail
 
+from wagtail_triggers import scenario_switch
 from wagtail_triggers.models import Delivery, Enrollment, IssuedCoupon
 
 from .conftest import link_targets, sent_to
@@ -114,7 +115,7 @@ def test_disabling_stops_pending_letters_at_once(enable, clock, events):
     [scenario] = enable("forgotten_cart")
     events.cart()
     clock.tick(minutes=61)
-    scenario.set_enabled(False)
+    scenario_switch.disable(scenario)
     clock.tick(days=3)
     assert len(mail.outbox) == 1
     assert Enrollment.objects.get().state == Enrollment.State.STOPPED

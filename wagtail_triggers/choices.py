@@ -14,3 +14,29 @@ class AnswerKey(models.TextChoices):
     ELSEWHERE = "elsewhere", _("Bought elsewhere")
     BUSY = "busy", _("Just busy, I'll be back")
     OTHER = "other", _("Something else")
+
+
+class StopReason(models.TextChoices):
+    """Why a chain ended early or a queued letter was skipped (``Enrollment.stop_reason``,
+    ``Delivery.reason``). Kinds and consent may store their own short reasons too."""
+
+    SCENARIO_DISABLED = "scenario disabled", _("Scenario switched off")
+    REMOVED_BY_STAFF = "removed by staff", _("Removed by staff")
+    CART_EMPTIED = "cart emptied", _("Cart emptied")
+    ERASED = "erased", _("Person forgotten")
+    GOAL_REACHED = "goal reached", _("Goal reached")
+    GOAL_BEFORE_SWITCH_ON = "goal reached before the scenario was switched on", _(
+        "Goal reached before the scenario was switched on"
+    )
+    TEST_MODE = "test mode", _("Test mode: not a test address")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    SUPPRESSED = "suppressed", _("Suppressed")
+    NO_MORE_LETTERS = "no more letters", _("No more letters")
+
+
+class EventOutcome(models.TextChoices):
+    """What a scenario kind did with a trigger event; the value is the tick report's counter."""
+
+    ENROLLED = "enrolled", _("Enrolled")
+    REFRESHED = "refreshed", _("Refreshed")
+    STOPPED = "stopped", _("Stopped")

@@ -21,13 +21,13 @@ PAUSE = timedelta(days=30)
 def _stop(
     contact: Contact, reason: str, now: datetime, scenario: Scenario | None = None, *, transactional: bool = False
 ) -> None:
-    enrollments = Enrollment.objects.filter(contact=contact, state=Enrollment.State.ACTIVE)
+    enrollments = Enrollment.objects.filter(contact=contact)
     if scenario is not None:
         enrollments = enrollments.filter(scenario=scenario)
     elif not transactional:
         kept = [s.pk for s in Scenario.objects.filter(settings__transactional=True) if s.is_transactional]
         enrollments = enrollments.exclude(scenario_id__in=kept)
-    enrollments.update(state=Enrollment.State.STOPPED, stop_reason=reason, finished_at=now, next_run_at=None)
+    enrollments.stop(reason, now)
 
 
 def _mark_delivery(delivery_id: int | None, now: datetime) -> None:

@@ -340,17 +340,6 @@ def claim_due(now: datetime, report: TickReport, *, limit: int | None = None) ->
     return claimed
 
 
-def stop_scenario(scenario: Scenario, reason: str = "scenario disabled") -> int:
-    """Turning a scenario off stops its pending letters at once."""
-    now = timezone.now()
-    with transaction.atomic():
-        stopped = scenario.enrollments.filter(state=Enrollment.State.ACTIVE).update(
-            state=Enrollment.State.STOPPED, stop_reason=reason, finished_at=now, next_run_at=None
-        )
-        scenario.deliveries.filter(status=Delivery.Status.QUEUED).update(status=Delivery.Status.SKIPPED, reason=reason)
-    return stopped
-
-
 def tick(now: datetime | None = None) -> TickReport:
     """One engine pass at ``now`` (default: the current time)."""
     from .dispatch import send_queued

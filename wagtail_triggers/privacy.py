@@ -26,6 +26,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from .choices import StopReason
 from .events import InvalidEvent, normalize_email
 
 logger = logging.getLogger(__name__)
@@ -309,13 +310,11 @@ def forget_contact(email: str, *, user=None) -> ForgetReport:
         )
         report.counts["events"] = events.delete()[1].get(Event._meta.label, 0)
         if contact is not None:
-            active = Enrollment.objects.filter(contact=contact, state=Enrollment.State.ACTIVE)
-            report.counts["chains_stopped"] = active.update(
-                state=Enrollment.State.STOPPED, stop_reason="erased", finished_at=now, next_run_at=None
+            report.counts["chains_stopped"] = Enrollment.objects.filter(contact=contact).stop(StopReason.ERASED, now)
+            # A letter being sent right now is marked too: its worker's result then finds the row changed.
+            Delivery.objects.filter(contact=contact, status=Delivery.Status.SENDING).update(
+                status=Delivery.Status.SKIPPED, reason=StopReason.ERASED
             )
-            Delivery.objects.filter(
-                contact=contact, status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
-            ).update(status=Delivery.Status.SKIPPED, reason="erased")
             # What they answered a letter is their opinion: it goes with them, not to the placeholder.
             report.counts["answers"] = Answer.objects.filter(contact=contact).delete()[0]
             deliveries = Delivery.objects.filter(contact=contact)

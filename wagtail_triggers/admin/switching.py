@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.log_actions import log
 
+from .. import scenario_switch
+from ..choices import StopReason
 from ..engine import goal_reached
 from ..models import Enrollment, Event, Scenario
 
@@ -37,7 +39,7 @@ def switch_on(
         return SwitchResult(changed=False)
     since = min(since, now) if since else None
     with transaction.atomic():
-        scenario.set_enabled(True, now=since or now)
+        scenario_switch.enable(scenario, now=since or now)
         started = replay_events(scenario, since, now) if since else 0
         log(
             scenario,
@@ -53,10 +55,9 @@ def switch_off(scenario: Scenario, *, user=None) -> SwitchResult:
     if not scenario.enabled:
         return SwitchResult(changed=False)
     with transaction.atomic():
-        active = scenario.enrollments.filter(state=Enrollment.State.ACTIVE).count()
-        scenario.set_enabled(False)  # stops active enrollments and queued deliveries
-        log(scenario, "wagtail_triggers.disable", user=user, data={"stopped": active})
-    return SwitchResult(changed=True, stopped=active)
+        stopped = scenario_switch.disable(scenario)
+        log(scenario, "wagtail_triggers.disable", user=user, data={"stopped": stopped})
+    return SwitchResult(changed=True, stopped=stopped)
 
 
 def replay_events(scenario: Scenario, since: datetime, now: datetime) -> int:
@@ -97,7 +98,7 @@ def replay_events(scenario: Scenario, since: datetime, now: datetime) -> int:
         "scenario", "contact"
     ):
         if goal_reached(enrollment):  # e.g. the cart was ordered meanwhile: no reminder
-            enrollment.finish(Enrollment.State.GOAL, "goal reached before the scenario was switched on", now=now)
+            enrollment.finish(Enrollment.State.GOAL, StopReason.GOAL_BEFORE_SWITCH_ON, now=now)
         else:
             started += 1
     return started

@@ -24,6 +24,7 @@ from wagtail.admin.widgets.button import Button
 from wagtail.log_actions import log
 from wagtail.snippets.views import snippets as snippet_views
 
+from ..choices import StopReason
 from ..consent import unsubscribe_contact
 from ..models import Contact, Delivery, EmailTemplate, Enrollment, Event, Scenario, Step
 from ..privacy import PLACEHOLDER_EMAIL
@@ -462,10 +463,7 @@ class RemoveFromChainView(ContactActionView):
         contact = self.object
         enrollment = get_object_or_404(Enrollment, pk=kwargs["enrollment_pk"], contact=contact)
         if enrollment.state == Enrollment.State.ACTIVE:
-            enrollment.finish(Enrollment.State.STOPPED, "removed by staff")
-            Delivery.objects.filter(enrollment=enrollment, status=Delivery.Status.QUEUED).update(
-                status=Delivery.Status.SKIPPED, reason="removed by staff"
-            )
+            enrollment.stop(StopReason.REMOVED_BY_STAFF)
             log(
                 contact,
                 "wagtail_triggers.remove_from_chain",

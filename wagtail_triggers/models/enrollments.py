@@ -2,10 +2,45 @@
 
 from __future__ import annotations
 
-from django.db import models
+from datetime import datetime
+
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .deliveries import Delivery
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    """The one way chains end early: switching a scenario off, consent, forgetting a person,
+    staff, a kind's own stop, a goal, a letter skipped at send time."""
+
+    def stop(self, reason: str, now: datetime | None = None) -> int:
+        """Stop the active chains among these for ``reason`` and skip every letter still queued
+        for any of them (also the last letter of a chain already completed).
+
+        Returns how many active enrollments were stopped.
+        """
+        with transaction.atomic():
+            self._skip_queued(reason)
+            return self.filter(state=Enrollment.State.ACTIVE)._set_final(Enrollment.State.STOPPED, reason, now)
+
+    def end(self, state: str, reason: str = "", now: datetime | None = None) -> int:
+        """Give these enrollments their final ``state``. A chain that ends early (goal, stopped)
+        skips its queued letters; a completed one keeps its last letter queued."""
+        with transaction.atomic():
+            if state != Enrollment.State.COMPLETED:
+                self._skip_queued(reason or state)
+            return self._set_final(state, reason, now)
+
+    def _skip_queued(self, reason: str) -> int:
+        return Delivery.objects.filter(enrollment__in=self, status=Delivery.Status.QUEUED).update(
+            status=Delivery.Status.SKIPPED, reason=reason[:60]
+        )
+
+    def _set_final(self, state: str, reason: str, now: datetime | None) -> int:
+        return self.update(state=state, stop_reason=reason[:60], finished_at=now or timezone.now(), next_run_at=None)
 
 
 class Enrollment(models.Model):
@@ -47,6 +82,8 @@ class Enrollment(models.Model):
         help_text="Set for chains that may run only once per occasion (e.g. one absence).",
     )
 
+    objects = EnrollmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("enrollment")
         verbose_name_plural = _("enrollments")
@@ -71,9 +108,12 @@ class Enrollment(models.Model):
     def __str__(self) -> str:
         return f"{self.scenario} → {self.contact} ({self.subject_id})"
 
-    def finish(self, state: str, reason: str = "", *, now=None) -> None:
-        self.state = state
-        self.stop_reason = reason[:60]
-        self.finished_at = now or timezone.now()
-        self.next_run_at = None
-        self.save(update_fields=["state", "stop_reason", "finished_at", "next_run_at"])
+    def stop(self, reason: str, now: datetime | None = None) -> None:
+        """Stop this one chain and skip its queued letters (:meth:`EnrollmentQuerySet.stop`)."""
+        self.finish(self.State.STOPPED, reason, now=now)
+
+    def finish(self, state: str, reason: str = "", *, now: datetime | None = None) -> None:
+        """End this one chain as ``state`` (:meth:`EnrollmentQuerySet.end`)."""
+        now = now or timezone.now()
+        Enrollment.objects.filter(pk=self.pk).end(state, reason, now)
+        self.state, self.stop_reason, self.finished_at, self.next_run_at = state, reason[:60], now, None

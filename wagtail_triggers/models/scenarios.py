@@ -106,15 +106,15 @@ class Scenario(models.Model):
         return [line.strip().lower() for line in self.test_addresses.splitlines() if line.strip()]
 
     def set_enabled(self, enabled: bool, *, now=None) -> None:
-        """Switch on or off. Switching on stamps ``enabled_at`` so older events are ignored."""
+        """Store the switch. Switching on stamps ``enabled_at`` so older events are ignored.
+
+        Only the flag: switching off through :func:`wagtail_triggers.scenario_switch.disable`
+        also stops the running chains and queued letters.
+        """
         if enabled and not self.enabled:
             self.enabled_at = now or timezone.now()
         self.enabled = enabled
         self.save(update_fields=["enabled", "enabled_at"])
-        if not enabled:
-            from ..engine import stop_scenario
-
-            stop_scenario(self)
 
 
 class Step(models.Model):

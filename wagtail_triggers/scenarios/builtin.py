@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from ..choices import StopReason
 from ..events import ACTIVITY_EVENTS, EventKind
 from .base import ScenarioKind, StepSpec
 from .registry import registry
@@ -54,7 +55,7 @@ class ForgottenCart(ScenarioKind):
         current = self.active(scenario, contact, event.subject_id)
         if not cart.get("lines"):
             if current:
-                current.finish("stopped", "cart emptied", now=event.occurred_at)
+                current.stop(StopReason.CART_EMPTIED, now=event.occurred_at)
                 return "stopped"
             return None
         if current is None:

@@ -2,6 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from wagtail_triggers import scenario_switch
 from wagtail_triggers.models import Scenario
 
 
@@ -35,11 +36,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         for name in options["enable"]:
             for scenario in self._find(name):
-                scenario.set_enabled(True)
+                scenario_switch.enable(scenario)
                 self.stdout.write(f"Enabled {scenario.kind}")
         for name in options["disable"]:
             for scenario in self._find(name):
-                scenario.set_enabled(False)
+                scenario_switch.disable(scenario)
                 self.stdout.write(f"Disabled {scenario.kind}")
         scenarios = Scenario.objects.prefetch_related("steps")
         if options["json"]:
