@@ -47,4 +47,5 @@ OSCAR_ORDER_STATUS_PIPELINE = {
     "Cancelled": (),
 }
 TRIGGERS_OSCAR_ORDER_STATUS_MAP = {"Cancelled": "order_cancelled"}
+OSCAR_ALLOW_ANON_CHECKOUT = True  # the checkout's email page, where a guest gives an email
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"  # what Oscar's own migrations use
