@@ -225,3 +225,23 @@ def test_a_guest_basket_merged_at_login_into_a_basket_with_the_same_product_ends
     clock.tick(days=3)
     assert not _cart_letters()
     assert not Delivery.objects.filter(status="sent").exists()
+
+
+@pytest.mark.parametrize("gone", ["merged", "deleted"])
+def test_a_basket_merged_or_deleted_with_its_lines_is_reported_empty(client, apron, gone, enable, clock):
+    """A project's own merge (status only) or clean-up (delete) still ends the basket's chain."""
+    enable("forgotten_cart")
+    _add(client, apron)
+    _give_email_at_checkout(client, "nina@example.com", "anonymous")
+    guest_basket = Basket.objects.get(owner=None)
+    basket_id = guest_basket.pk
+    if gone == "merged":
+        Basket.objects.filter(pk=basket_id).update(status=Basket.MERGED)  # a merge that moved no line
+        guest_basket.refresh_from_db()
+        guest_basket.save()
+    else:
+        guest_basket.delete()
+    event = Event.objects.filter(kind="cart_updated", cart_id=str(basket_id)).order_by("-pk").first()
+    assert (event.email, event.data["lines"]) == ("nina@example.com", [])
+    clock.tick(days=3)
+    assert not _cart_letters()

@@ -263,7 +263,8 @@ def _report_line_baskets(line: Any, left: Any) -> None:
         basket = line.basket
     except ObjectDoesNotExist:
         return
-    report_basket(basket)
+    if basket is not None:
+        report_basket(basket)
 
 
 def on_basket_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
