@@ -245,3 +245,17 @@ def test_a_basket_merged_or_deleted_with_its_lines_is_reported_empty(client, apr
     assert (event.email, event.data["lines"]) == ("nina@example.com", [])
     clock.tick(days=3)
     assert not _cart_letters()
+
+
+def test_a_guest_who_empties_her_reported_basket_ends_its_chain(client, apron, enable, clock):
+    enable("forgotten_cart")
+    _add(client, apron)
+    _give_email_at_checkout(client, "nina@example.com", "anonymous")
+    guest_basket = Basket.objects.get(owner=None)
+    line = guest_basket.lines.get()
+    assert client.post(reverse("basket:summary"), _formset("form", line, quantity="0")).status_code == 302
+    assert not guest_basket.lines.exists()
+    assert _last_cart(guest_basket) == []
+    clock.tick(days=3)
+    assert not _cart_letters()
+    assert Enrollment.objects.get().stop_reason == "cart emptied"
