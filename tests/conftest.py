@@ -5,14 +5,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
+from django.core.cache import caches
 from django.utils import timezone
 
+from wagtail_triggers import conf
 from wagtail_triggers.engine import tick
 from wagtail_triggers.events import record_event
 from wagtail_triggers.models import Scenario
 from wagtail_triggers.provisioning import setup_builtins
+from wagtail_triggers.scenarios.registry import registry
 
+from .db_snapshot import Snapshot, capture
 from .smtp_server import smtp_server
 
 
@@ -32,14 +37,49 @@ class Clock:
         return tick(self.now)
 
 
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Every test starts and ends with an empty cache (throttles, tokens, installs live there)."""
+    caches["default"].clear()
+    yield
+    caches["default"].clear()
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock(timezone.now().replace(microsecond=0) + timedelta(hours=1))
 
 
+def provisioning_inputs() -> tuple:
+    """What ``setup_builtins`` depends on besides the code: the languages, the registered kinds
+    and the app's settings."""
+    names = sorted(name for name in dir(django_settings) if name.startswith("TRIGGERS_"))
+    return (
+        tuple(conf.supported_languages()),
+        tuple(kind.kind for kind in registry),
+        tuple((name, repr(getattr(django_settings, name))) for name in names),
+    )
+
+
+@pytest.fixture(scope="session")
+def builtins_snapshot(django_db_setup, django_db_blocker) -> tuple[tuple, Snapshot]:
+    """The built-in scenarios and letters, provisioned once per test run (it takes hundreds of
+    queries) and written back for each test that asks for them."""
+    with django_db_blocker.unblock():
+        inputs = provisioning_inputs()
+        snapshot = capture(setup_builtins)
+    for cache in caches.all():
+        cache.clear()
+    return inputs, snapshot
+
+
 @pytest.fixture
-def builtins(db):
-    setup_builtins()
+def builtins(db, builtins_snapshot):
+    inputs, snapshot = builtins_snapshot
+    if provisioning_inputs() == inputs:
+        snapshot.restore()
+    else:  # a fixture changed the languages, kinds or settings: provision for real
+        setup_builtins()
     return {s.kind: s for s in Scenario.objects.all()}
 
 

@@ -81,3 +81,5 @@ TRIGGERS_SMTP_RECONNECT_BACKOFF = 0.01  # send reliability (issue 8): tiny recon
 # A loaded CI machine can take more than the default 2 s to validate a letter in the shared
 # setup; the tests of the render budget set their own limit.
 TRIGGERS_RENDER_TIME_LIMIT = 10.0
+# Tests create users; the default PBKDF2 hasher spends ~0.3 s on each password.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -31,9 +31,7 @@ def test_setup_is_idempotent_and_ships_everything_disabled():
     assert all(t.latest_revision_id for t in EmailTemplate.objects.all())
 
 
-@pytest.mark.django_db
-def test_setup_keeps_an_editors_changes():
-    run("triggers_setup")
+def test_setup_keeps_an_editors_changes(builtins):  # what triggers_setup made (tested above)
     template = EmailTemplate.objects.get(key="forgotten_cart/reminder", language="en")
     template.subject = "Edited"
     template.save()
@@ -42,9 +40,7 @@ def test_setup_keeps_an_editors_changes():
     assert template.subject == "Edited"
 
 
-@pytest.mark.django_db
-def test_scenarios_json_lists_steps_with_delays_in_seconds():
-    run("triggers_setup")
+def test_scenarios_json_lists_steps_with_delays_in_seconds(builtins):  # what triggers_setup made (tested above)
     data = {s["kind"]: s for s in json.loads(run("triggers_scenarios", "--json"))}
     assert set(data) == {
         "forgotten_cart",
@@ -61,9 +57,7 @@ def test_scenarios_json_lists_steps_with_delays_in_seconds():
     assert len(data["order_followup"]["steps"]) == 5
 
 
-@pytest.mark.django_db
-def test_enable_and_disable_by_kind():
-    run("triggers_setup")
+def test_enable_and_disable_by_kind(builtins):  # what triggers_setup made (tested above)
     assert "Enabled forgotten_cart" in run("triggers_scenarios", "--enable", "forgotten_cart")
     assert Scenario.objects.get(kind="forgotten_cart").enabled
     listing = run("triggers_scenarios")
@@ -74,9 +68,7 @@ def test_enable_and_disable_by_kind():
         run("triggers_scenarios", "--enable", "nope")
 
 
-@pytest.mark.django_db
-def test_event_and_tick_commands_drive_a_chain_by_time_travel():
-    run("triggers_setup")
+def test_event_and_tick_commands_drive_a_chain_by_time_travel(builtins):  # what triggers_setup made (tested above)
     run("triggers_scenarios", "--enable", "forgotten_cart")
     record = (
         "triggers_event", "cart_updated", "--email", "anna@example.com", "--data", json.dumps(cart_payload()),

@@ -53,7 +53,8 @@ def test_goal_is_rechecked_at_send_time_even_if_the_event_was_not_processed(enab
     clock.tick(minutes=61)
     clock.advance(days=1, minutes=1)
     claimed_report = None
-    from wagtail_triggers.engine import TickReport, claim_due
+    from wagtail_triggers.engine import claim_due
+    from wagtail_triggers.ticktime import TickReport
 
     claimed_report = TickReport(clock.now)
     claim_due(clock.now, claimed_report)  # the reserved letter is claimed...

@@ -14,6 +14,7 @@ from django.db import DatabaseError, connections, router
 
 from . import conf
 from .mail import letters_connection
+from .models import Scenario
 from .ticktime import budget_seconds, q_cluster_timeout, seconds
 
 
@@ -109,8 +110,6 @@ def check_shop_address(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
 
 def _enabled_marketing_scenarios() -> list[str]:
     """Names of the enabled scenarios that are not transactional; none if the table is not there."""
-    from .models import Scenario
-
     alias = router.db_for_read(Scenario)
     try:
         if Scenario._meta.db_table not in connections[alias].introspection.table_names():

@@ -22,11 +22,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import conf, consent
+from .choices import StopReason
 from .compose import Composed, compose_delivery
-from .engine import TickReport, goal_reached
 from .esp import provider_message_id
+from .goals import goal_reached
 from .mail import MailSession, SendOutcome, SendResult
 from .models import Delivery, Enrollment, Suppression
+from .scenarios.registry import registry
+from .ticktime import TickReport
 
 logger = logging.getLogger(__name__)
 Status = Delivery.Status
@@ -67,18 +70,20 @@ def skip_reason(delivery: Delivery, now: datetime) -> str | None:
     """Re-checked right before sending: consent, scenario state, goal, kind-specific checks."""
     scenario, contact, enrollment = delivery.scenario, delivery.contact, delivery.enrollment
     if not scenario.enabled:
-        return "scenario disabled"
+        return StopReason.SCENARIO_DISABLED
     if contact.is_suppressed(scenario.pk, transactional=scenario.is_transactional, now=now, pauses=False):
-        return "unsubscribed" if contact.unsubscribed_at and not scenario.is_transactional else "suppressed"
-    if enrollment.state in (Enrollment.State.GOAL, Enrollment.State.STOPPED):
+        if contact.unsubscribed_at and not scenario.is_transactional:
+            return StopReason.UNSUBSCRIBED
+        return StopReason.SUPPRESSED
+    if enrollment.state in ENDED:
         return enrollment.stop_reason or enrollment.state
     if goal_reached(enrollment):
-        return "goal reached"
+        return StopReason.GOAL_REACHED
     reason = scenario.kind_class.skip_reason(enrollment)
     if reason:
         return reason
     if scenario.test_mode and contact.email not in scenario.test_address_list():
-        return "test mode"
+        return StopReason.TEST_MODE
     return None
 
 
@@ -124,14 +129,16 @@ def _postpone_until(delivery: Delivery, now: datetime) -> datetime | None:
     return recent[-1] + timedelta(days=1)
 
 
+# Test mode skips a letter but keeps the chain running for the test addresses.
+KEEPS_CHAIN = frozenset({StopReason.TEST_MODE})
+ENDED = (Enrollment.State.GOAL, Enrollment.State.STOPPED)
+
+
 def _end_enrollment(enrollment: Enrollment, reason: str, now: datetime) -> None:
-    """A skipped letter ends its chain, except in test mode (the chain runs for test contacts)."""
-    if reason == "test mode" or enrollment.state in (
-        Enrollment.State.GOAL,
-        Enrollment.State.STOPPED,
-    ):
+    """A skipped letter ends its chain: as reached when the goal was, else as stopped."""
+    if reason in KEEPS_CHAIN or enrollment.state in ENDED:
         return
-    state = Enrollment.State.GOAL if reason == "goal reached" else Enrollment.State.STOPPED
+    state = Enrollment.State.GOAL if reason == StopReason.GOAL_REACHED else Enrollment.State.STOPPED
     enrollment.finish(state, reason, now=now)
 
 
@@ -272,8 +279,6 @@ def deliver(pk: int, now: datetime, session: MailSession, report: TickReport) ->
 
 def due_ids(now: datetime, limit: int) -> list[int]:
     """Queued letters that are due, of scenarios whose kind is registered (the others wait)."""
-    from .scenarios.registry import registry
-
     return list(
         Delivery.objects.filter(
             status=Status.QUEUED, not_before__lte=now, scenario__kind__in=[kind.kind for kind in registry]

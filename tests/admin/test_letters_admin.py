@@ -34,6 +34,12 @@ def _actions(instance):
 # -- editing ----------------------------------------------------------------------------------
 
 
+def test_letters_are_listed_as_snippets(admin_client, letter):
+    response = admin_client.get(reverse(f"{NS}:list"))
+    assert response.status_code == 200
+    assert b"forgotten_cart/reminder" in response.content
+
+
 def test_the_editor_is_a_code_editor_with_the_scenario_s_variables_beside_it(admin_client, letter):
     html = admin_client.get(_url("edit", letter)).content.decode()
     assert 'data-triggers-editor="mjml"' in html
@@ -90,11 +96,13 @@ def test_a_letter_posted_with_windows_line_ends_is_fine(admin_client, letter):
 
 
 def test_publishing_is_logged_and_makes_the_letter_live(admin_client, letter):
+    revisions = letter.revisions.count()
     body = letter.body.replace('{% translate "Back to my cart" %}', "Back to my basket")
     response = admin_client.post(_url("edit", letter), _form(letter, body=body, **{"action-publish": "1"}))
     assert response.status_code == 302
     letter.refresh_from_db()
     assert "Back to my basket" in letter.body and letter.live
+    assert letter.revisions.count() == revisions + 1
     assert "wagtail.publish" in _actions(letter)
     source, _ = letter_source("forgotten_cart/reminder", "en")
     assert "Back to my basket" in source.body

@@ -6,7 +6,6 @@ import json
 from datetime import datetime
 
 import pytest
-from django.core.cache import caches
 
 from .fake_saleor import TOKEN, FakeSaleor
 
@@ -45,13 +44,6 @@ def installed(db, client, saleor, saleor_settings):
     )
     assert response.status_code == 200, response.content
     return SaleorInstall.objects.get()
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
 
 
 class Webhooks:

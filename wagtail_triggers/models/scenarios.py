@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..scenarios.registry import registry
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenarios.base import ScenarioKind
 
@@ -68,14 +70,10 @@ class Scenario(models.Model):
 
     @property
     def kind_class(self) -> ScenarioKind:
-        from ..scenarios.registry import registry
-
         return registry.get(self.kind)
 
     @property
     def kind_is_registered(self) -> bool:
-        from ..scenarios.registry import registry
-
         return self.kind in registry
 
     def mark_error(self, message: str, *, now=None) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.functional import Promise
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..models import Contact, Enrollment, Event, Scenario
+from ..choices import EventOutcome
+from ..models import Contact, Enrollment, Event, Scenario
 
 
 # Settings every scenario understands, with their defaults (a kind's own defaults win).
@@ -59,8 +59,8 @@ class ScenarioKind:
     default_steps: tuple[StepSpec, ...] = ()
 
     # -- hooks ----------------------------------------------------------------------------
-    def on_event(self, scenario: Scenario, contact: Contact, event: Event) -> str | None:
-        """React to a trigger event; return "enrolled", "refreshed", "stopped" or None."""
+    def on_event(self, scenario: Scenario, contact: Contact, event: Event) -> EventOutcome | None:
+        """React to a trigger event; return what it did (counted in the tick report) or None."""
         return None
 
     def goal_q(self, enrollment: Enrollment) -> Q | None:
@@ -108,8 +108,6 @@ class ScenarioKind:
         rank: int = 0,
     ) -> Enrollment | None:
         """Create an active enrollment; None when the database says one already exists."""
-        from ..models import Enrollment
-
         delay = self.first_delay(scenario)
         if delay is None or not self.audience_allows(scenario, contact, snapshot):
             return None
@@ -134,7 +132,7 @@ class ScenarioKind:
     @staticmethod
     def active(scenario: Scenario, contact: Contact, subject_id: str) -> Enrollment | None:
         return (
-            scenario.enrollments.filter(contact=contact, subject_id=subject_id, state="active")
+            scenario.enrollments.filter(contact=contact, subject_id=subject_id, state=Enrollment.State.ACTIVE)
             .select_for_update()
             .first()
         )

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import StopReason
+from ..choices import EventOutcome, StopReason
 from ..events import ACTIVITY_EVENTS, EventKind
+from ..models import Contact, Enrollment, Event, Scenario, Suppression
 from .base import ScenarioKind, StepSpec
 from .registry import registry
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..models import Contact, Enrollment, Event, Scenario
 
 DAY = timedelta(days=1)
 # All-letters suppressions without an end (bounces, complaints, staff, unsubscribes).
@@ -50,13 +47,13 @@ class ForgottenCart(ScenarioKind):
         ),
     )
 
-    def on_event(self, scenario: Scenario, contact: Contact, event: Event) -> str | None:
+    def on_event(self, scenario: Scenario, contact: Contact, event: Event) -> EventOutcome | None:
         cart = event.data
         current = self.active(scenario, contact, event.subject_id)
         if not cart.get("lines"):
             if current:
                 current.stop(StopReason.CART_EMPTIED, now=event.occurred_at)
-                return "stopped"
+                return EventOutcome.STOPPED
             return None
         if current is None:
             started = self.start(
@@ -66,7 +63,7 @@ class ForgottenCart(ScenarioKind):
                 snapshot={"cart": cart},
                 at=event.occurred_at,
             )
-            return "enrolled" if started else None
+            return EventOutcome.ENROLLED if started else None
         if current.snapshot_at and event.occurred_at < current.snapshot_at:
             return None  # an older update processed late: keep the newer snapshot
         step = scenario.steps.filter(enabled=True, position__gte=current.next_position).order_by("position").first()
@@ -75,13 +72,13 @@ class ForgottenCart(ScenarioKind):
         if step:  # a new update restarts the timer of the letter that is due next
             current.next_run_at = event.occurred_at + step.delay
         current.save(update_fields=["snapshot", "snapshot_at", "next_run_at"])
-        return "refreshed"
+        return EventOutcome.REFRESHED
 
     def goal_q(self, enrollment: Enrollment) -> Q:
         return Q(kind=EventKind.ORDER_COMPLETED, cart_id=enrollment.subject_id)
 
     def skip_reason(self, enrollment: Enrollment) -> str | None:
-        return None if enrollment.snapshot.get("cart", {}).get("lines") else "cart emptied"
+        return None if enrollment.snapshot.get("cart", {}).get("lines") else StopReason.CART_EMPTIED
 
 
 @registry.register
@@ -120,7 +117,7 @@ class CancelledOrder(ScenarioKind):
         ),
     )
 
-    def on_event(self, scenario: Scenario, contact: Contact, event: Event) -> str | None:
+    def on_event(self, scenario: Scenario, contact: Contact, event: Event) -> EventOutcome | None:
         started = self.start(
             scenario,
             contact,
@@ -128,7 +125,7 @@ class CancelledOrder(ScenarioKind):
             snapshot={"order": event.data},
             at=event.occurred_at,
         )
-        return "enrolled" if started else None
+        return EventOutcome.ENROLLED if started else None
 
     def goal_q(self, enrollment: Enrollment) -> Q:
         return Q(kind=EventKind.ORDER_COMPLETED)
@@ -169,7 +166,7 @@ class OrderFollowUp(ScenarioKind):
         ),
     )
 
-    def on_event(self, scenario: Scenario, contact: Contact, event: Event) -> str | None:
+    def on_event(self, scenario: Scenario, contact: Contact, event: Event) -> EventOutcome | None:
         if scenario.option("first_order_only") and contact.orders_count > 1:
             return None
         started = self.start(
@@ -180,7 +177,7 @@ class OrderFollowUp(ScenarioKind):
             at=event.occurred_at,
             exclusive_key=f"followup:{scenario.pk}",
         )
-        return "enrolled" if started else None
+        return EventOutcome.ENROLLED if started else None
 
     def goal_q(self, enrollment: Enrollment) -> Q:
         return Q(kind=EventKind.ORDER_CANCELLED, subject_id=enrollment.subject_id)
@@ -206,12 +203,10 @@ class InactivityKind(ScenarioKind):
         return Q(kind__in=sorted(ACTIVITY_EVENTS))
 
     def scan(self, scenario: Scenario, now: datetime, limit: int = 1000) -> int:
-        from ..models import Contact, Enrollment, Suppression
-
         group = Enrollment.objects.filter(contact=OuterRef("pk"), exclusive_key=self.group)
         due = (
             Contact.objects.filter(last_activity_at__lte=now - timedelta(days=self.days), unsubscribed_at__isnull=True)
-            .exclude(Exists(group.filter(state="active")))
+            .exclude(Exists(group.filter(state=Enrollment.State.ACTIVE)))
             .exclude(Exists(Suppression.objects.filter(contact=OuterRef("pk"), **PERMANENTLY_OUT)))
             .exclude(Exists(group.filter(anchor_at=OuterRef("last_activity_at"), rank__gte=self.days)))
             .order_by("last_activity_at")[:limit]

@@ -16,7 +16,7 @@ from wagtail_triggers import importing
 from wagtail_triggers.importing import Checkpoint, CsvSource, UserSource, run_import
 from wagtail_triggers.models import Contact, Event
 
-from ..conftest import scenario_of
+from .conftest import scenario_of
 
 pytestmark = pytest.mark.django_db
 
