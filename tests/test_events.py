@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from wagtail_triggers import EventKind, InvalidEvent, record_event, signals
 from wagtail_triggers.engine import tick
@@ -153,6 +154,24 @@ def test_a_duplicate_order_event_without_key_counts_once():
     record_event("order_completed", email="a@example.com", data=order_payload("o1"))
     tick()
     assert Contact.objects.get().orders_count == 1
+    first, repeat = Event.objects.order_by("pk")
+    assert (first.duplicate, repeat.duplicate) == (False, True)
+    assert repeat.error == ""  # a duplicate is a state, not a processing error
+
+
+@pytest.mark.django_db
+def test_the_migration_turns_duplicate_errors_into_the_field_and_back():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("wagtail_triggers.migrations.0012_typed_states")
+    record_event("order_completed", email="a@example.com", data=order_payload("o1"))
+    Event.objects.update(error=migration.DUPLICATE_ERROR, processed_at=timezone.now())
+    migration.mark_duplicates(apps, None)
+    assert Event.objects.values_list("duplicate", "error").get() == (True, "")
+    migration.unmark_duplicates(apps, None)
+    assert Event.objects.get().error == migration.DUPLICATE_ERROR
 
 
 @pytest.mark.django_db

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from wagtail_triggers import scenario_switch
 from wagtail_triggers.choices import StopReason
-from wagtail_triggers.engine import TickReport, claim_due
+from wagtail_triggers.engine import claim_due
 from wagtail_triggers.models import Delivery, Enrollment
+from wagtail_triggers.ticktime import TickReport
 
 
 def _first_letter_sent_second_queued(enable, clock, events) -> Enrollment:

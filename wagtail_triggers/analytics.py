@@ -176,7 +176,5 @@ def failing(since: datetime) -> dict[str, int]:
         .order_by()
     )
     result = {row["status"]: row["n"] for row in counts}
-    result["event_errors"] = (
-        Event.objects.filter(recorded_at__gte=since).exclude(error="").exclude(error__startswith="duplicate").count()
-    )
+    result["event_errors"] = Event.objects.filter(recorded_at__gte=since).exclude(error="").count()
     return result

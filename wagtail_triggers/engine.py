@@ -9,10 +9,8 @@ and row claims decide who does what, never the number of schedulers.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
@@ -20,50 +18,18 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import conf
+from .choices import EventOutcome
 from .coupons import redeem_coupons
+from .dispatch import send_queued
 from .events import VISIT_EVENTS, EventKind
+from .goals import goal_reached
 from .models import Contact, Delivery, Enrollment, Event, Scenario, Step
 from .payloads import CUSTOMER_FIELDS
-from .ticktime import TickClock
+from .scenarios.registry import registry
+from .ticktime import TickReport
 from .tracking import attribute_order
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class TickReport:
-    """What one engine pass did (printed by ``triggers_tick``), and its real-time budget."""
-
-    now: datetime
-    counts: Counter = field(default_factory=Counter)
-    clock: TickClock = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.clock = TickClock(self.now)
-
-    def add(self, name: str, value: int = 1) -> None:
-        if value:
-            self.counts[name] += value
-
-    def __str__(self) -> str:
-        names = (
-            "events",
-            "enrolled",
-            "refreshed",
-            "stopped",
-            "claimed",
-            "sent",
-            "skipped",
-            "postponed",
-            "failed",
-            "unknown",
-        )
-        line = " ".join(f"{name}={self.counts.get(name, 0)}" for name in names)
-        # Only when they happened: letters left for the next tick, bounces, broken scenarios.
-        extra = " ".join(
-            f"{name}={self.counts[name]}" for name in ("left", "bounced", "scenario_errors") if self.counts.get(name)
-        )
-        return f"{line} {extra}" if extra else line
 
 
 # -- events ---------------------------------------------------------------------------------
@@ -121,24 +87,14 @@ def _is_duplicate(event: Event) -> bool:
             processed_at__isnull=False,
         )
         .exclude(pk=event.pk)
-        .exclude(error__startswith="duplicate")
+        .exclude(duplicate=True)
         .exists()
     )
 
 
-def goal_reached(enrollment: Enrollment) -> bool:
-    """Has an event ended this chain? Asked on every event and again right before a letter."""
-    condition = enrollment.scenario.kind_class.goal_q(enrollment)
-    if condition is None:
-        return False
-    return Event.objects.filter(
-        condition, email=enrollment.contact.email, occurred_at__gte=enrollment.started_at
-    ).exists()
-
-
 def process_event(event: Event, report: TickReport) -> None:
     if _is_duplicate(event):
-        event.error = "duplicate of an earlier event for the same order"
+        event.duplicate = True
         return
     contact = _resolve_contact(event)
     event.contact = contact
@@ -157,7 +113,7 @@ def process_event(event: Event, report: TickReport) -> None:
         with isolated(enrollment.scenario, report, f"event {event.pk}", event=event):
             if goal_reached(enrollment):
                 enrollment.finish(Enrollment.State.GOAL, f"goal: {event.kind}", now=event.occurred_at)
-                report.add("stopped")
+                report.add(EventOutcome.STOPPED)
     for scenario in Scenario.objects.enabled().filter(kind__in=[k.kind for k in _kinds_for(event.kind)]):
         if scenario.enabled_at and event.occurred_at < scenario.enabled_at:
             continue  # never mail people for events from before the scenario was switched on
@@ -166,18 +122,14 @@ def process_event(event: Event, report: TickReport) -> None:
                 continue
             outcome = scenario.kind_class.on_event(scenario, contact, event)
             if outcome:
-                report.add(outcome)
+                report.add(EventOutcome(outcome).value)
 
 
 def _registered_kinds() -> list[str]:
-    from .scenarios.registry import registry
-
     return [kind.kind for kind in registry]
 
 
 def _kinds_for(event_kind: str):
-    from .scenarios.registry import registry
-
     return registry.triggered_by(event_kind)
 
 
@@ -207,7 +159,7 @@ def process_pending_events(
                 event.error = f"{type(exc).__name__}: {exc}"[:2000]
                 event.contact = None  # it may have been created in the rolled-back transaction
             event.processed_at = timezone.now()
-            event.save(update_fields=["processed_at", "contact", "error"])
+            event.save(update_fields=["processed_at", "contact", "error", "duplicate"])
             done += 1
     report.add("events", done)
     return done
@@ -255,8 +207,6 @@ def _error_is_over(scenario: Scenario) -> bool:
 def runnable_scenarios(report: TickReport) -> list[Scenario]:
     """Enabled scenarios whose kind is registered; the others are marked and left alone (their
     chains and queued letters wait, untouched, until the kind is back or the scenario is off)."""
-    from .scenarios.registry import registry
-
     runnable = []
     for scenario in Scenario.objects.enabled():
         if scenario.kind in registry:
@@ -279,7 +229,7 @@ def run_scans(now: datetime, report: TickReport) -> None:
     for scenario in scenarios:
         failures = report.counts.get("scenario_errors", 0)
         with isolated(scenario, report, "scan"):
-            report.add("enrolled", scenario.kind_class.scan(scenario, now))
+            report.add(EventOutcome.ENROLLED, scenario.kind_class.scan(scenario, now))
         if report.counts.get("scenario_errors", 0) == failures and _error_is_over(scenario):
             scenario.clear_error()
 
@@ -293,8 +243,6 @@ def _steps_by_scenario() -> dict[int, list[Step]]:
 
 def claim_due(now: datetime, report: TickReport, *, limit: int | None = None) -> int:
     """Create the Delivery of every due enrollment and move the enrollment to its next step."""
-    from .scenarios.registry import registry
-
     limit = limit or conf.get("TRIGGERS_TICK_BATCH_SIZE")
     steps = _steps_by_scenario()
     claimed = 0
@@ -341,9 +289,7 @@ def claim_due(now: datetime, report: TickReport, *, limit: int | None = None) ->
 
 
 def tick(now: datetime | None = None) -> TickReport:
-    """One engine pass at ``now`` (default: the current time)."""
-    from .dispatch import send_queued
-
+    """One engine pass at ``now`` (default: the current time): the phases in order."""
     now = now or timezone.now()
     report = TickReport(now)
     process_pending_events(now, report=report)

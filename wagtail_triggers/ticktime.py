@@ -1,4 +1,5 @@
-"""Real time inside a tick: the time budget, and the moment a letter really went out.
+"""Real time inside a tick: the time budget, the moment a letter really went out, and the
+report of what the tick did (shared by the engine's phases and sending).
 
 A tick may run "at" another moment (``triggers_tick --now`` time-travels), but leases are
 about the wall clock: ``claimed_at`` is always ``timezone.now()``. A letter's ``sent_at`` is the
@@ -9,6 +10,8 @@ keeps time-travelled chains (frequency caps, reports) consistent when somebody d
 from __future__ import annotations
 
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,3 +59,39 @@ class TickClock:
 
     def moment(self) -> datetime:
         return self.now + timedelta(seconds=self.elapsed())
+
+
+@dataclass
+class TickReport:
+    """What one engine pass did (printed by ``triggers_tick``), and its real-time budget."""
+
+    now: datetime
+    counts: Counter = field(default_factory=Counter)
+    clock: TickClock = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.clock = TickClock(self.now)
+
+    def add(self, name: str, value: int = 1) -> None:
+        if value:
+            self.counts[name] += value
+
+    def __str__(self) -> str:
+        names = (
+            "events",
+            "enrolled",
+            "refreshed",
+            "stopped",
+            "claimed",
+            "sent",
+            "skipped",
+            "postponed",
+            "failed",
+            "unknown",
+        )
+        line = " ".join(f"{name}={self.counts.get(name, 0)}" for name in names)
+        # Only when they happened: letters left for the next tick, bounces, broken scenarios.
+        extra = " ".join(
+            f"{name}={self.counts[name]}" for name in ("left", "bounced", "scenario_errors") if self.counts.get(name)
+        )
+        return f"{line} {extra}" if extra else line

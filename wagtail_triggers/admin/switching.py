@@ -17,7 +17,7 @@ from wagtail.log_actions import log
 
 from .. import scenario_switch
 from ..choices import StopReason
-from ..engine import goal_reached
+from ..goals import goal_reached
 from ..models import Enrollment, Event, Scenario
 
 logger = logging.getLogger(__name__)

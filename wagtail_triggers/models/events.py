@@ -30,6 +30,11 @@ class Event(models.Model):
     key = models.CharField(_("idempotency key"), max_length=255, null=True, blank=True, unique=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     error = models.TextField(_("processing error"), blank=True)
+    duplicate = models.BooleanField(
+        _("duplicate"),
+        default=False,
+        help_text=_("A repeat of an earlier order event without an idempotency key; it changed nothing."),
+    )
     contact = models.ForeignKey(
         "wagtail_triggers.Contact",
         null=True,

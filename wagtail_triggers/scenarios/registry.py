@@ -1,10 +1,15 @@
-"""The registry of scenario kinds. Sites add their own with ``registry.register``."""
+"""The registry of scenario kinds. Sites add their own with ``registry.register``.
+
+A leaf (kinds are only type hints here), so the models can look kinds up without importing them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from .base import ScenarioKind
+if TYPE_CHECKING:  # pragma: no cover
+    from .base import ScenarioKind
 
 
 class UnknownKind(LookupError):
