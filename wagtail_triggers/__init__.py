@@ -7,6 +7,7 @@ The public API is deliberately small: :func:`record_event` (and the signals in
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -16,15 +17,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from .engine import tick
     from .events import EventKind, InvalidEvent, record_event
 
+# Where each public name lives. Resolved on first use, so importing the package (as the shop
+# adapters in ``contrib`` do) never touches the app registry nor loads the engine.
+_EXPORTS = {"record_event": "events", "EventKind": "events", "InvalidEvent": "events", "tick": "engine"}
+
 
 def __getattr__(name: str) -> Any:
-    # Lazy so that importing the package never touches the app registry.
-    if name in {"record_event", "EventKind", "InvalidEvent"}:
-        from . import events
-
-        return getattr(events, name)
-    if name == "tick":
-        from .engine import tick
-
-        return tick
-    raise AttributeError(name)
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(name)
+    return getattr(import_module(f"{__name__}.{module}"), name)

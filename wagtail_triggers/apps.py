@@ -12,6 +12,7 @@ class WagtailTriggersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported here, the standard Django way: these need the app registry (models) ready.
         from . import checks, esp, receivers  # noqa: F401  (checks: registers the send-timing checks)
         from .scenarios import builtin  # noqa: F401  (registers the built-in kinds)
         from .tasks import register_schedule

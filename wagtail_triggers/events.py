@@ -10,15 +10,16 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from . import conf
+from .addresses import normalize_email
+from .models import Event
 from .payloads import (
+    InvalidEvent,
     InvalidPayload,
     normalize_cart,
     normalize_customer,
@@ -27,6 +28,7 @@ from .payloads import (
     normalize_text,
     text_problem,
 )
+from .privacy import is_erased
 
 logger = logging.getLogger(__name__)
 
@@ -42,25 +44,6 @@ class EventKind(models.TextChoices):
 ORDER_KINDS = {EventKind.ORDER_COMPLETED, EventKind.ORDER_CANCELLED}
 VISIT_EVENTS = {EventKind.CUSTOMER_SEEN, EventKind.CUSTOMER_REGISTERED, EventKind.CART_UPDATED}
 ACTIVITY_EVENTS = VISIT_EVENTS | {EventKind.ORDER_COMPLETED}  # what ends an absence
-MAX_EMAIL = 254  # the EmailField columns of Event and Contact
-
-
-class InvalidEvent(InvalidPayload):
-    """The event was refused; ``errors`` lists every problem. Nothing was stored."""
-
-
-def normalize_email(email: Any) -> str:
-    if not isinstance(email, str) or not email.strip():
-        raise InvalidEvent([_("email is required")])
-    email = email.strip()
-    if len(email) > MAX_EMAIL or text_problem(email):
-        raise InvalidEvent([_("email is not a valid email address")])
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise InvalidEvent([_("%(email)r is not a valid email address") % {"email": email}]) from None
-    local, _at, domain = email.rpartition("@")
-    return f"{local}@{domain.lower()}".lower()
 
 
 def _identifier(value: Any, name: str, errors: list[str]) -> str:
@@ -160,8 +143,6 @@ def record_event(
     is not stored again: the earlier event is returned. Raises :class:`InvalidEvent` on
     malformed input, so every value that reaches the database fits its column.
     """
-    from .models import Event
-
     errors: list[str] = []
     moment = _moment(occurred_at, errors)
     idempotency_key = _key(key, errors)
@@ -187,9 +168,7 @@ def record_event(
         occurred_at=moment,
         key=idempotency_key,
     )
-    from .privacy import is_erased  # data rights: a forgotten person is not stored again
-
-    if is_erased(address):
+    if is_erased(address):  # data rights: a forgotten person is not stored again
         logger.info("A %s event for a forgotten address was ignored (not stored).", kind)
         event.error = "ignored: the address was forgotten"
         return event  # unsaved (pk None): nothing is stored, nobody is mailed

@@ -57,6 +57,13 @@ class InvalidPayload(ValueError):
         super().__init__("; ".join(errors))
 
 
+class InvalidEvent(InvalidPayload):
+    """The event was refused; ``errors`` lists every problem. Nothing was stored.
+
+    Public as ``wagtail_triggers.InvalidEvent`` and ``wagtail_triggers.events.InvalidEvent``.
+    """
+
+
 def text_problem(text: str) -> str | None:
     """Why a string cannot be stored (NUL, lone surrogate), or None."""
     if "\x00" in text:

@@ -18,22 +18,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
+from .addresses import PLACEHOLDER_EMAIL, address_digests, normalize_email
 from .choices import StopReason
-from .events import InvalidEvent, normalize_email
+from .models import (
+    Answer,
+    Contact,
+    Conversion,
+    Delivery,
+    Enrollment,
+    ErasedAddress,
+    Event,
+    IssuedCoupon,
+    Suppression,
+    TrackingEvent,
+)
+from .payloads import InvalidEvent
 
 logger = logging.getLogger(__name__)
 
-HASH_SALT = "wagtail_triggers.privacy.erased-address"
-# Not a valid address (no top-level domain), so no event or import can ever match it.
-PLACEHOLDER_EMAIL = "erased@invalid"
 ERASED = "[erased]"
 EXPORT_FORMAT = "wagtail-triggers-contact-export/1"
 APP_LABELS = ("wagtail_triggers", "wagtail_triggers_saleor", "wagtail_triggers_oscar")
@@ -46,20 +54,8 @@ class UnknownPerson(LookupError):
 # -- the keyed hash -----------------------------------------------------------------------------
 
 
-def address_digests(email: str) -> list[str]:
-    """HMAC-SHA256 of the normalised address under ``SECRET_KEY`` and each fallback key.
-
-    The first is what forgetting stores; the others keep matching after a key rotation.
-    """
-    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    value = email.strip().lower()
-    return [salted_hmac(HASH_SALT, value, secret=secret, algorithm="sha256").hexdigest() for secret in secrets]
-
-
 def is_erased(email: str) -> bool:
     """Was this address forgotten? (Case and surrounding blanks do not matter.)"""
-    from .models import ErasedAddress
-
     if not email:
         return False
     return ErasedAddress.objects.filter(digest__in=address_digests(email)).exists()
@@ -67,8 +63,6 @@ def is_erased(email: str) -> bool:
 
 def erased_among(emails: Iterable[str]) -> set[str]:
     """The forgotten addresses among many, in one query per 500 (for imports)."""
-    from .models import ErasedAddress
-
     by_digest = {digest: email for email in emails for digest in address_digests(email)}
     found: set[str] = set()
     digests = list(by_digest)
@@ -89,8 +83,6 @@ def _normalise(email: str) -> str:
 
 def placeholder_contact():
     """The one anonymous contact forgotten people's letters and orders are moved to."""
-    from .models import Contact
-
     contact, _created = Contact.objects.get_or_create(
         email=PLACEHOLDER_EMAIL, defaults={"unsubscribed_at": timezone.now()}
     )
@@ -110,8 +102,6 @@ def _log_entries(email: str, contact_pk: int | None):
     from django.contrib.contenttypes.models import ContentType
     from wagtail.models import ModelLogEntry
 
-    from .models import Contact
-
     mentions = Q(label__icontains=email) | Q(data_text__icontains=email)
     if contact_pk is not None:
         own = Q(content_type=ContentType.objects.get_for_model(Contact), object_id=str(contact_pk))
@@ -130,11 +120,8 @@ def export_contact(email: str) -> dict[str, Any]:
     Raises ``ValueError`` for a malformed address and :class:`UnknownPerson` when nothing is
     stored about it.
     """
-    from .models import Answer, Conversion, Delivery, Enrollment, Event, IssuedCoupon, TrackingEvent
-    from .models import Contact as ContactModel
-
     email = _normalise(email)
-    contact = ContactModel.objects.filter(email=email).first()
+    contact = Contact.objects.filter(email=email).first()
     events = Event.objects.filter(Q(email=email) | Q(contact=contact) if contact else Q(email=email))
     if contact is None and not events.exists():
         raise UnknownPerson(email)
@@ -240,19 +227,17 @@ def _sweep(email: str, report: ForgetReport) -> None:
     The explicit steps above know each model; this catches a column added later (a note, a
     test-address list) so forgetting stays complete as the app grows.
     """
-    from . import models as ours
-
     # Per-person tables, handled row by row above (and the big ones: no full scans of them).
     handled = {
-        ours.Answer,
-        ours.Contact,
-        ours.Conversion,
-        ours.Delivery,
-        ours.Enrollment,
-        ours.ErasedAddress,
-        ours.Event,
-        ours.Suppression,
-        ours.TrackingEvent,
+        Answer,
+        Contact,
+        Conversion,
+        Delivery,
+        Enrollment,
+        ErasedAddress,
+        Event,
+        Suppression,
+        TrackingEvent,
     }
     pattern = re.compile(re.escape(email), re.IGNORECASE)
     for model in apps.get_models():
@@ -282,18 +267,6 @@ def forget_contact(email: str, *, user=None) -> ForgetReport:
     Raises ``ValueError`` for a malformed address.
     """
     from wagtail.log_actions import log
-
-    from .models import (
-        Answer,
-        Contact,
-        Conversion,
-        Delivery,
-        Enrollment,
-        ErasedAddress,
-        Event,
-        IssuedCoupon,
-        TrackingEvent,
-    )
 
     email = _normalise(email)
     if email == PLACEHOLDER_EMAIL:

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import conf
+from .models import Delivery, Enrollment, Event, TrackingEvent
 
 SCHEDULE_NAME = "wagtail_triggers.purge"
 TABLES = ("events", "deliveries", "snapshots", "tracking")
@@ -40,8 +41,6 @@ def retention(name: str) -> timedelta | None:
 
 def _querysets(now: datetime) -> dict[str, Any]:
     """What each rule would purge now, as querysets (nothing is changed here)."""
-    from .models import Delivery, Enrollment, Event, TrackingEvent
-
     found: dict[str, Any] = {}
     running = Enrollment.objects.filter(state=Enrollment.State.ACTIVE)
     if (keep := retention("TRIGGERS_RETAIN_EVENTS")) is not None:

@@ -16,6 +16,8 @@ SCHEDULE_NAME = "wagtail_triggers.tick"
 
 def tick() -> str:
     """The scheduled engine pass (every minute)."""
+    # Import-time cost: ready() imports this module for the schedule; the engine (and with it
+    # rendering and mail) loads in the worker that runs the task, not in every process.
     from .engine import tick as run_tick
 
     return str(run_tick())
@@ -23,7 +25,7 @@ def tick() -> str:
 
 def process_pending_events() -> int:
     """Rung by ``record_event`` after commit: enrol and stop chains for new events now."""
-    from .engine import process_pending_events as run
+    from .engine import process_pending_events as run  # import-time cost, as in tick()
 
     return run()
 

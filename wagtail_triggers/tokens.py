@@ -37,4 +37,3 @@ def read_contact_token(purpose: str, token: str) -> dict[str, Any]:
     if not isinstance(payload, dict) or not isinstance(payload.get("c"), int):
         raise signing.BadSignature("malformed payload")
     return payload
-

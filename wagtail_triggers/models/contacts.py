@@ -8,11 +8,16 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.signals import pre_delete
-from django.dispatch import receiver
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from ..addresses import PLACEHOLDER_EMAIL, address_digests
+
+# Sent by ``Contact.delete`` with ``email``: forgetting the person is the privacy service's job
+# (connected in ``receivers.py``), so the model never imports the service.
+forget_requested = Signal()
 
 
 class Contact(models.Model):
@@ -63,11 +68,9 @@ class Contact(models.Model):
         A plain delete used to drop the unsubscribe with the row, and the next cart mailed the
         person again; forgetting keeps a keyed hash of the address so that cannot happen.
         """
-        from ..privacy import PLACEHOLDER_EMAIL, forget_contact
-
         if self.email == PLACEHOLDER_EMAIL:
             return super().delete(*args, **kwargs)
-        forget_contact(self.email)
+        forget_requested.send(sender=Contact, email=self.email)
         return 1, {self._meta.label: 1}
 
     @property
@@ -120,9 +123,9 @@ class Contact(models.Model):
         Checked before every letter, so a contact re-created from an import or a late event
         for a forgotten person is never mailed, transactional letters included.
         """
-        from ..privacy import PLACEHOLDER_EMAIL, is_erased
-
-        return self.email == PLACEHOLDER_EMAIL or is_erased(self.email)
+        if self.email == PLACEHOLDER_EMAIL:
+            return True
+        return ErasedAddress.objects.filter(digest__in=address_digests(self.email)).exists()
 
     def paused_until(self, now) -> datetime | None:
         """The end of the current pause, if the contact paused marketing letters."""
@@ -185,13 +188,3 @@ class ErasedAddress(models.Model):
 
     def __str__(self) -> str:
         return self.digest[:12]
-
-
-@receiver(pre_delete, sender=Contact, dispatch_uid="wagtail_triggers.keep_erased_hash")
-def _keep_hash_of_deleted(sender: type[Contact], instance: Contact, **kwargs: Any) -> None:
-    """Bulk deletes (``Contact.objects.filter(...).delete()``) skip ``Contact.delete``: keep the
-    address's hash anyway, so no deleted contact is mailed again by their next event."""
-    from ..privacy import PLACEHOLDER_EMAIL, address_digests
-
-    if instance.email and instance.email != PLACEHOLDER_EMAIL:
-        ErasedAddress.objects.get_or_create(digest=address_digests(instance.email)[0])

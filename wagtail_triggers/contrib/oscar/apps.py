@@ -10,6 +10,6 @@ class OscarTriggersConfig(AppConfig):
     verbose_name = _("Trigger emails: django-oscar")
 
     def ready(self) -> None:
-        from . import receivers
+        from . import receivers  # the standard Django way: the receivers need oscar's models loaded
 
         receivers.connect()
