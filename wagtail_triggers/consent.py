@@ -15,7 +15,6 @@ from django.utils import timezone
 from .models import Contact, Delivery, Enrollment, Scenario, Suppression
 
 Reason = Suppression.Reason
-PAUSE = timedelta(days=30)
 
 
 def _stop(
