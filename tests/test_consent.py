@@ -16,7 +16,7 @@ from wagtail_triggers.models import Contact, Suppression
 def transactional_cancelled_order(builtins):
     """The cancelled-order chain, marked transactional by the owner and switched on."""
     scenario = builtins["cancelled_order"]
-    scenario.settings = {**scenario.settings, "transactional": True}
+    scenario.transactional = True
     scenario.save()
     scenario.set_enabled(True)
     return scenario

@@ -142,7 +142,7 @@ def test_send_window_applies_in_the_contacts_time_zone(enable, clock, events):
     from datetime import UTC, datetime
 
     [scenario] = enable("forgotten_cart")
-    scenario.settings = {**scenario.settings, "send_window": [9, 21]}
+    scenario.send_from, scenario.send_until = 9, 21
     scenario.save()
     clock.now = datetime(2031, 3, 10, 18, 30, tzinfo=UTC)  # 21:30 in Moscow (UTC+3)
     scenario_switch.disable(scenario)

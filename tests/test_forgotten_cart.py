@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core import mail
 
 from wagtail_triggers import scenario_switch
@@ -132,7 +134,7 @@ def test_two_carts_make_two_chains(enable, clock, events):
 
 def test_minimum_cart_total_audience_filter(enable, clock, events):
     [scenario] = enable("forgotten_cart")
-    scenario.settings = {**scenario.settings, "min_total": "100"}
+    scenario.min_total = Decimal("100")
     scenario.save()
     events.cart(cart_id="small", lines=1)
     events.cart(cart_id="big", lines=3)

@@ -238,8 +238,8 @@ def test_a_transactional_scenario_needs_no_address(settings, enable):
     settings.TRIGGERS_SHOP_ADDRESS = ""
     (cancelled,) = enable("cancelled_order")
     assert len(_w104()) == 1
-    cancelled.settings = {**cancelled.settings, "transactional": True}
-    cancelled.save(update_fields=["settings"])
+    cancelled.transactional = True
+    cancelled.save(update_fields=["transactional"])
     assert Scenario.objects.get(pk=cancelled.pk).is_transactional
     assert _w104() == []
 

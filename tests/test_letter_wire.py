@@ -255,7 +255,7 @@ def test_text_part_links_are_tracked_like_the_html_ones_and_prices_read_apart(en
 
 def test_text_part_links_stay_plain_when_clicks_are_not_counted(enable, clock, events, smtp):
     [scenario] = enable("forgotten_cart")
-    Scenario.objects.filter(pk=scenario.pk).update(settings={**scenario.settings, "track_clicks": False})
+    Scenario.objects.filter(pk=scenario.pk).update(track_clicks=False)
     text = text_part(cart_letter(clock, events, smtp, language="ru"))
     assert "/triggers/c/" not in text and "(https://shop.example/cart/c1/)" in text
     assert "2 × 14,90\xa0€ = 29,80\xa0€" in text
@@ -317,7 +317,7 @@ def test_every_shipped_letter_in_both_languages_goes_out_right(settings, builtin
         scenario = Scenario.objects.get(kind=kind_name)
         if not scenario.enabled:
             scenario.set_enabled(True, now=now - timedelta(days=1))
-            Scenario.objects.filter(pk=scenario.pk).update(settings={**scenario.settings, "send_window": None})
+            Scenario.objects.filter(pk=scenario.pk).update(send_from=None, send_until=None)
         subject_type = scenario.kind_class.subject_type
         snapshot = {subject_type: sample_commerce(subject_type)} if subject_type else {}
         for language in ("en", "ru"):
@@ -343,7 +343,7 @@ def test_every_shipped_letter_in_both_languages_goes_out_right(settings, builtin
                 due_at=now,
                 not_before=now,
             )
-            expected[address] = (key, language, bool(scenario.option("track_clicks")))
+            expected[address] = (key, language, scenario.track_clicks)
     report = send_queued(now + timedelta(seconds=1))
     assert report.counts["sent"] == 48, report.counts
     seen_ids = set()

@@ -46,7 +46,7 @@ def test_letter_links_are_signed_click_links_and_an_open_pixel_is_added(sent):
 
 def test_tracking_is_switchable_per_scenario(enable, clock, events):
     [scenario] = enable("forgotten_cart")
-    scenario.settings = {**scenario.settings, "track_opens": False, "track_clicks": False}
+    scenario.track_opens = scenario.track_clicks = False
     scenario.save()
     events.cart()
     clock.tick(minutes=61)

@@ -114,7 +114,7 @@ def _enabled_marketing_scenarios() -> list[str]:
     try:
         if Scenario._meta.db_table not in connections[alias].introspection.table_names():
             return []  # before migrate: nothing is enabled yet
-        scenarios = list(Scenario.objects.using(alias).enabled().only("name", "kind", "settings"))
+        scenarios = list(Scenario.objects.using(alias).enabled().only("name", "kind", "transactional"))
     except DatabaseError:
         return []  # no database yet (e.g. collectstatic in a build): nothing to warn about
     return [scenario.name for scenario in scenarios if not _is_transactional(scenario)]

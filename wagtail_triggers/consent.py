@@ -24,7 +24,7 @@ def _stop(
     if scenario is not None:
         enrollments = enrollments.filter(scenario=scenario)
     elif not transactional:
-        kept = [s.pk for s in Scenario.objects.filter(settings__transactional=True) if s.is_transactional]
+        kept = [s.pk for s in Scenario.objects.filter(transactional=True) if s.is_transactional]
         enrollments = enrollments.exclude(scenario_id__in=kept)
     enrollments.stop(reason, now)
 

@@ -113,7 +113,7 @@ def _postpone_until(delivery: Delivery, now: datetime) -> datetime | None:
         paused = delivery.contact.paused_until(now)
         if paused:
             return paused  # the chain waits and resumes when the pause ends
-    window = next_window_start(delivery.scenario.option("send_window"), delivery.contact.time_zone, now)
+    window = next_window_start(delivery.scenario.send_window, delivery.contact.time_zone, now)
     if window:
         return window
     cap = conf.get("TRIGGERS_MAX_LETTERS_PER_DAY")

@@ -33,7 +33,7 @@ def ensure_scenario(kind: ScenarioKind, result: SetupResult) -> Scenario:
             "name": str(kind.name),
             "description": str(kind.description),
             "priority": kind.priority,
-            "settings": dict(kind.default_settings),
+            **kind.default_settings,
             "enabled": False,
         },
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.urls import reverse
 from django.utils import timezone
@@ -260,13 +261,23 @@ def test_settings_in_plain_terms_are_saved_into_the_scenario(admin_client, scena
     response = admin_client.post(_edit(scenario), form)
     assert response.status_code == 302, _errors(response)
     scenario.refresh_from_db()
-    assert scenario.settings["previous_orders"] == "without"
-    assert scenario.settings["min_total"] == "25.50"
-    assert scenario.settings["exclude_staff"] is True
-    assert scenario.settings["send_window"] == [9, 20]
+    assert scenario.previous_orders == Scenario.PreviousOrders.WITHOUT
+    assert scenario.min_total == Decimal("25.50")
+    assert scenario.exclude_staff is True
+    assert scenario.send_window == (9, 20)
     assert (scenario.from_name, scenario.from_email) == ("Anna from the shop", "anna@shop.example")
     assert scenario.test_mode and scenario.test_address_list() == ["owner@shop.example", "qa@shop.example"]
     assert "wagtail.edit" in _actions(scenario)
+
+
+def test_a_kinds_own_options_get_fields_validated_from_their_declaration(admin_client, scenario):
+    page = admin_client.get(_edit(scenario)).content.decode()
+    assert page.count('name="hold_days"') == 1 and 'name="first_order_only"' not in page
+    response = admin_client.post(_edit(scenario), _settings_form(scenario, hold_days="0"))
+    assert response.status_code == 200 and "greater than or equal to 1" in response.content.decode()
+    response = admin_client.post(_edit(scenario), _settings_form(scenario, hold_days="3"))
+    assert response.status_code == 302, _errors(response)
+    assert Scenario.objects.get(pk=scenario.pk).option("hold_days") == 3
 
 
 def test_the_minimum_cart_value_keeps_small_carts_out(admin_client, scenario):

@@ -169,5 +169,5 @@ def test_owner_and_editor_walkthrough(live_server, page, shot, owner, smtp):
     page.locator("footer button[type=submit]").first.click()
     expect(page.get_by_text("'Forgotten cart' updated.")).to_be_visible()
     scenario.refresh_from_db()
-    assert scenario.settings["previous_orders"] == "without" and scenario.settings["send_window"] == [9, 20]
+    assert scenario.previous_orders == "without" and scenario.send_window == (9, 20)
     assert scenario.steps.count() == 3  # the untouched "add a letter" row added nothing

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from decimal import Decimal
-from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -22,7 +20,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from .. import conf
 from ..models import Contact, EmailTemplate, Scenario, Step
 from ..provisioning import SetupResult, create_steps, ensure_letters
-from ..scenarios import base as kinds_base
+from ..scenarios.base import KindOption
 from ..scenarios.registry import UnknownKind, registry
 from ..shipped import shipped_keys
 from .choosers import contact_chooser_viewset
@@ -163,75 +161,28 @@ StepFormSet = inlineformset_factory(
 
 # -- scenario settings ------------------------------------------------------------------------
 
-HOURS = [("", _("any time"))] + [(str(h), f"{h:02d}:00") for h in range(24)]
-PREVIOUS_ORDERS = [
-    ("any", _("Everyone")),
-    ("without", _("Only customers who have never ordered")),
-    ("with", _("Only customers who have ordered before")),
-]
-BOOLEAN_SETTINGS = {
-    "exclude_staff": (_("Don't send to staff"), _("Skip customers who are staff users of this site.")),
-    "first_order_only": (
-        _("Only after a customer's first order"),
-        _("Later orders do not start the follow-up again."),
-    ),
-    "transactional": (
-        _("Transactional"),
-        _(
-            "Also send to customers who unsubscribed from marketing letters; they can still "
-            "unsubscribe from this chain alone."
-        ),
-    ),
-    "track_opens": (_("Count opens"), _("A tiny image in each letter tells when it was opened.")),
-    "track_clicks": (_("Count clicks"), _("Links go through this site first, so clicks can be counted.")),
-}
 
-
-def effective_defaults(kind) -> dict[str, Any]:
-    return {**getattr(kinds_base, "COMMON_SETTINGS", {}), **kind.default_settings}
+def kind_option_field(option: KindOption) -> forms.Field:
+    """The form field of a kind's own option, from its declaration."""
+    if option.type is bool:
+        return forms.BooleanField(label=option.label, help_text=option.help_text, required=False)
+    return forms.IntegerField(
+        label=option.label,
+        help_text=option.help_text,
+        required=False,
+        min_value=option.min_value,
+        max_value=option.max_value,
+    )
 
 
 class ScenarioForm(WagtailAdminModelForm):
     """A scenario's settings in plain terms, and its chain of letters (a formset of steps).
 
-    The audience and timing options live in ``Scenario.settings`` (JSON); each has a form
-    field here, shown only when the scenario's kind understands it.
+    The settings every kind understands are model fields, shown where the kind uses them
+    (the minimum value for cart and order kinds, "transactional" where the kind allows it);
+    the kind's own options (``ScenarioKind.options``) get fields built from their declaration
+    and are kept in ``Scenario.settings``.
     """
-
-    min_total = forms.DecimalField(
-        label=_("Minimum value"),
-        required=False,
-        min_value=Decimal(0),
-        decimal_places=2,
-        help_text=_("Start only when the cart or order is worth at least this much. Empty: any value."),
-    )
-    previous_orders = forms.ChoiceField(label=_("Customers"), choices=PREVIOUS_ORDERS, initial="any")
-    send_from = forms.TypedChoiceField(
-        label=_("Send from"),
-        choices=HOURS,
-        coerce=int,
-        empty_value=None,
-        required=False,
-        help_text=_("In the customer's time zone; letters due at night wait until the morning."),
-    )
-    send_until = forms.TypedChoiceField(
-        label=_("Send until"), choices=HOURS, coerce=int, empty_value=None, required=False
-    )
-    exclude_staff = forms.BooleanField(required=False)
-    first_order_only = forms.BooleanField(required=False)
-    hold_days = forms.IntegerField(
-        label=_("Products held for, days"),
-        required=False,
-        min_value=1,
-        max_value=365,
-        help_text=_(
-            "Only if the shop really sets the products aside for the customer (stock reserved). "
-            "Empty: the letters say the cart is saved but the products may sell out."
-        ),
-    )
-    transactional = forms.BooleanField(required=False)
-    track_opens = forms.BooleanField(required=False)
-    track_clicks = forms.BooleanField(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -240,26 +191,19 @@ class ScenarioForm(WagtailAdminModelForm):
             kind = scenario.kind_class
         except UnknownKind:
             kind = None
-        defaults = effective_defaults(kind) if kind else {}
-        shown = {"previous_orders", "send_from", "send_until", "exclude_staff"}
-        if kind and kind.subject_type:
-            shown.add("min_total")
-        shown |= {name for name in ("first_order_only", "hold_days", "track_opens", "track_clicks") if name in defaults}
-        if kind and getattr(kind, "allows_transactional", False):
-            shown.add("transactional")
-        for name in self.setting_names:
-            if name not in shown:
-                del self.fields[name]
-        for name, (label, help_text) in BOOLEAN_SETTINGS.items():
-            if name in self.fields:
-                self.fields[name].label, self.fields[name].help_text = label, help_text
-        current = {**defaults, **scenario.settings}
-        for name in self.setting_names:
-            if name in self.fields and name in current:
-                self.initial[name] = current[name]
-        window = current.get("send_window") or [None, None]
-        self.initial.setdefault("send_from", window[0])
-        self.initial.setdefault("send_until", window[1])
+        hidden = set()
+        if not (kind and kind.subject_type):
+            hidden.add("min_total")
+        if not (kind and kind.allows_transactional):
+            hidden.add("transactional")
+        if kind is None:
+            hidden |= {"track_opens", "track_clicks"}
+        for name in hidden & set(self.fields):
+            del self.fields[name]
+        self.kind_options = kind.options if kind else ()
+        for option in self.kind_options:
+            self.fields[option.name] = kind_option_field(option)
+            self.initial[option.name] = scenario.option(option.name)
         if "test_addresses" in self.fields:
             self.fields["test_addresses"].widget.attrs.update(rows=3, placeholder="owner@example.com")
         # An empty sender field means the site's value: show which one.
@@ -268,19 +212,6 @@ class ScenarioForm(WagtailAdminModelForm):
             if name in self.fields and value:
                 self.fields[name].widget.attrs.setdefault("placeholder", value)
         self.steps = StepFormSet(self.data if self.is_bound else None, instance=scenario, prefix="steps")
-
-    setting_names = (
-        "min_total",
-        "previous_orders",
-        "send_from",
-        "send_until",
-        "exclude_staff",
-        "first_order_only",
-        "hold_days",
-        "transactional",
-        "track_opens",
-        "track_clicks",
-    )
 
     @property
     def media(self):
@@ -312,20 +243,9 @@ class ScenarioForm(WagtailAdminModelForm):
     def has_changed(self):
         return super().has_changed() or self.steps.has_changed()
 
-    def settings_from_form(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        values = dict(self.instance.settings)
-        for name in self.setting_names:
-            if name in self.fields and name not in ("send_from", "send_until"):
-                value = data.get(name)
-                values[name] = str(value) if isinstance(value, Decimal) else value
-        if "send_from" in self.fields:
-            start, end = data.get("send_from"), data.get("send_until")
-            values["send_window"] = [start, end] if start is not None else None
-        return values
-
     def save(self, commit=True):
-        self.instance.settings = self.settings_from_form()
+        options = {option.name: self.cleaned_data.get(option.name) for option in self.kind_options}
+        self.instance.settings = {**self.instance.settings, **options}
         scenario = super().save(commit=commit)
         if commit:
             self.steps.instance = scenario
@@ -348,7 +268,8 @@ class ScenarioCreateForm(WagtailAdminModelForm):
         kind = registry.get(self.cleaned_data["kind"])
         scenario.kind = kind.kind
         scenario.slug = unique_slug(scenario.name)
-        scenario.settings = dict(kind.default_settings)
+        for name, value in kind.default_settings.items():
+            setattr(scenario, name, value)
         scenario.priority = kind.priority
         scenario.enabled = False
         scenario = super().save(commit=commit)

@@ -3,14 +3,42 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from wagtail.admin.panels import FieldPanel, Panel
+from django.utils.safestring import mark_safe
+from wagtail.admin.panels import FieldPanel, Panel, TabbedInterface
 
 from .. import conf
 from ..compose import reply_to, sender
 from ..models import EmailTemplate, Scenario, Step
-from ..scenarios.registry import UnknownKind
+from ..scenarios.registry import UnknownKind, registry
 from .permissions import can_enable
 from .variables import partials, variable_groups
+
+
+class KindOptionPanel(FieldPanel):
+    """A kind's own option (``ScenarioKind.options``): not a model field, so it adds nothing to
+    the form class; ``ScenarioForm`` adds the field for the scenario's kind, and the panel is
+    shown only where the form has it."""
+
+    def get_form_options(self):
+        return {}
+
+
+class ScenarioInterface(TabbedInterface):
+    """The scenario edit screen's tabs. The kind's options are placed by their
+    ``KindOptionPanel``; Wagtail would render them once more below the tabs as fields no panel
+    claims (it knows only the model form's fields), so they count as claimed here."""
+
+    class BoundPanel(TabbedInterface.BoundPanel):
+        def render_missing_fields(self):
+            claimed = set(self.panel.get_form_options().get("fields", []))
+            claimed |= {option.name for option in getattr(self.form, "kind_options", ())}
+            return mark_safe("".join(str(self.form[name]) for name in self.form.fields if name not in claimed))
+
+
+def kind_option_panels(section: str) -> list[Panel]:
+    """A panel for each option of this section that a registered kind declares."""
+    names = dict.fromkeys(option.name for kind in registry for option in kind.options if option.section == section)
+    return [KindOptionPanel(name) for name in names]
 
 
 class LetterBodyPanel(FieldPanel):

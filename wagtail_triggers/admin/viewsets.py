@@ -14,11 +14,12 @@ The contact chooser lives in ``choosers``, the reports in ``reports``.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -28,7 +29,14 @@ from ..models import Contact, EmailTemplate, Scenario
 from . import privacy as privacy_views
 from . import views
 from .forms import EmailTemplateForm, ScenarioCreateForm, ScenarioForm
-from .panels import LetterBodyPanel, LetterUsePanel, ScenarioSummaryPanel, StepsPanel
+from .panels import (
+    LetterBodyPanel,
+    LetterUsePanel,
+    ScenarioInterface,
+    ScenarioSummaryPanel,
+    StepsPanel,
+    kind_option_panels,
+)
 from .widgets import MJMLEditor, VariableInput
 
 MENU_HOOK = "register_trigger_emails_menu_item"
@@ -48,7 +56,7 @@ class ScenarioViewSet(ModelViewSet):
     list_per_page = 50
     search_fields = ["name", "description", "kind"]
 
-    edit_handler = TabbedInterface(
+    edit_handler = ScenarioInterface(
         [
             ObjectList(
                 [
@@ -62,9 +70,9 @@ class ScenarioViewSet(ModelViewSet):
                     MultiFieldPanel(
                         [
                             FieldPanel("previous_orders"),
-                            FieldPanel("min_total"),
+                            FieldPanel("min_total", widget=forms.NumberInput(attrs={"min": 0})),
                             FieldPanel("exclude_staff"),
-                            FieldPanel("first_order_only"),
+                            *kind_option_panels("audience"),
                         ],
                         heading=_("Who gets it"),
                     ),
@@ -72,7 +80,7 @@ class ScenarioViewSet(ModelViewSet):
                         [
                             FieldRowPanel([FieldPanel("send_from"), FieldPanel("send_until")]),
                             FieldPanel("transactional"),
-                            FieldPanel("hold_days"),
+                            *kind_option_panels("timing"),
                             FieldPanel("track_opens"),
                             FieldPanel("track_clicks"),
                         ],

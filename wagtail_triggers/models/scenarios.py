@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,12 +22,23 @@ class ScenarioQuerySet(models.QuerySet):
         return self.filter(enabled=True)
 
 
+# The hours a send window may start and end at, in the contact's time zone.
+SEND_HOURS = [(None, _("any time")), *[(hour, f"{hour:02d}:00") for hour in range(24)]]
+
+
 class Scenario(models.Model):
     """A chain of letters a shop has switched on or off.
 
     The behaviour (which events start and stop it) lives in code, in the scenario *kind*;
-    everything a shop owner may change (delays, letters, audience, sender) lives here.
+    everything a shop owner may change (delays, letters, audience, sender) lives here: the
+    settings every kind understands as fields, a kind's own options in ``settings`` (JSON,
+    declared by the kind, read with :meth:`option`).
     """
+
+    class PreviousOrders(models.TextChoices):
+        ANY = "any", _("Everyone")
+        WITHOUT = "without", _("Only customers who have never ordered")
+        WITH = "with", _("Only customers who have ordered before")
 
     kind = models.CharField(_("kind"), max_length=60, db_index=True)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -39,6 +52,44 @@ class Scenario(models.Model):
         help_text=_("Events from before this moment never start the chain."),
     )
     settings = models.JSONField(_("settings"), default=dict, blank=True)
+    # -- the settings every kind understands (the audience, when and how) --
+    previous_orders = models.CharField(
+        _("Customers"), max_length=10, choices=PreviousOrders.choices, default=PreviousOrders.ANY
+    )
+    min_total = models.DecimalField(
+        _("Minimum value"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Start only when the cart or order is worth at least this much. Empty: any value."),
+    )
+    exclude_staff = models.BooleanField(
+        _("Don't send to staff"), default=False, help_text=_("Skip customers who are staff users of this site.")
+    )
+    send_from = models.PositiveSmallIntegerField(
+        _("Send from"),
+        null=True,
+        blank=True,
+        choices=SEND_HOURS,
+        help_text=_("In the customer's time zone; letters due at night wait until the morning."),
+    )
+    send_until = models.PositiveSmallIntegerField(_("Send until"), null=True, blank=True, choices=SEND_HOURS)
+    transactional = models.BooleanField(
+        _("Transactional"),
+        default=False,
+        help_text=_(
+            "Also send to customers who unsubscribed from marketing letters; they can still "
+            "unsubscribe from this chain alone."
+        ),
+    )
+    track_opens = models.BooleanField(
+        _("Count opens"), default=True, help_text=_("A tiny image in each letter tells when it was opened.")
+    )
+    track_clicks = models.BooleanField(
+        _("Count clicks"), default=True, help_text=_("Links go through this site first, so clicks can be counted.")
+    )
     from_name = models.CharField(_("sender name"), max_length=120, blank=True)
     from_email = models.EmailField(_("sender address"), blank=True)
     reply_to = models.EmailField(
@@ -89,16 +140,21 @@ class Scenario(models.Model):
             Scenario.objects.filter(pk=self.pk).update(last_error="", last_error_at=None)
 
     def option(self, name: str) -> Any:
-        """A kind-specific setting, falling back to the kind's default."""
-        from ..scenarios.base import COMMON_SETTINGS
+        """A kind's own setting (see ``ScenarioKind.options``), falling back to its declared default."""
+        declared = next((option for option in self.kind_class.options if option.name == name), None)
+        return self.settings.get(name, declared.default if declared else None)
 
-        kind_defaults = self.kind_class.default_settings
-        return self.settings.get(name, kind_defaults.get(name, COMMON_SETTINGS.get(name)))
+    @property
+    def send_window(self) -> tuple[int, int] | None:
+        """``(start_hour, end_hour)`` in the contact's time zone, or None: any time."""
+        if self.send_from is None or self.send_until is None:
+            return None
+        return (self.send_from, self.send_until)
 
     @property
     def is_transactional(self) -> bool:
         """Owner-marked transactional (only kinds that allow it, e.g. cancelled order)."""
-        return bool(self.settings.get("transactional")) and self.kind_class.allows_transactional
+        return self.transactional and self.kind_class.allows_transactional
 
     def test_address_list(self) -> list[str]:
         return [line.strip().lower() for line in self.test_addresses.splitlines() if line.strip()]

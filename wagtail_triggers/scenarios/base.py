@@ -15,16 +15,23 @@ from ..choices import EventOutcome
 from ..models import Contact, Enrollment, Event, Scenario
 
 
-# Settings every scenario understands, with their defaults (a kind's own defaults win).
-COMMON_SETTINGS: dict[str, Any] = {
-    "track_opens": True,
-    "track_clicks": True,
-    "send_window": None,  # [start_hour, end_hour) in the contact's time zone
-    "transactional": False,  # only where the kind allows it
-    "exclude_staff": False,
-    "previous_orders": "any",  # "any", "with", "without"
-    "min_total": None,
-}
+@dataclass(frozen=True)
+class KindOption:
+    """A setting only some kinds understand, kept in ``Scenario.settings`` (JSON).
+
+    Declared once, on the kinds that understand it: the admin builds and validates its form
+    field from this, and ``Scenario.option`` falls back to ``default``. (The settings every
+    kind understands are fields of ``Scenario``.)
+    """
+
+    name: str
+    type: type[bool] | type[int]
+    default: bool | int | None
+    label: str | Promise
+    help_text: str | Promise = ""
+    section: str = "audience"  # where the admin shows it: "audience" (who) or "timing" (when and how)
+    min_value: int | None = None
+    max_value: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,10 @@ class ScenarioKind:
     priority: int = 100
     allows_transactional: bool = False  # may the owner mark it transactional?
     scan_rank: int = 0  # scans run in descending rank (inactivity kinds: days of absence)
+    # Values of the ``Scenario`` settings fields (e.g. ``{"exclude_staff": True}``) for a new
+    # scenario of this kind, where they differ from the fields' defaults.
     default_settings: dict[str, Any] = {}
+    options: tuple[KindOption, ...] = ()  # the kind's own settings
     default_steps: tuple[StepSpec, ...] = ()
 
     # -- hooks ----------------------------------------------------------------------------
@@ -78,16 +88,16 @@ class ScenarioKind:
     # -- shared helpers -------------------------------------------------------------------
     def audience_allows(self, scenario: Scenario, contact: Contact, snapshot: dict[str, Any]) -> bool:
         """Audience filters common to all kinds (see docs/settings.md, "audience")."""
-        if scenario.option("exclude_staff") and contact.user_id and contact.user.is_staff:
+        if scenario.exclude_staff and contact.user_id and contact.user.is_staff:
             return False
-        previous = scenario.option("previous_orders") or "any"
-        if previous == "with" and not contact.orders_count:
+        previous = scenario.previous_orders
+        if previous == scenario.PreviousOrders.WITH and not contact.orders_count:
             return False
-        if previous == "without" and contact.orders_count:
+        if previous == scenario.PreviousOrders.WITHOUT and contact.orders_count:
             return False
-        minimum = scenario.option("min_total")
+        minimum = scenario.min_total
         data = snapshot.get(self.subject_type or "")
-        return not (minimum and data and Decimal(data.get("total") or 0) < Decimal(str(minimum)))
+        return not (minimum and data and Decimal(data.get("total") or 0) < minimum)
 
     @staticmethod
     def first_delay(scenario: Scenario) -> timedelta | None:

@@ -11,10 +11,25 @@ from django.utils.translation import gettext_lazy as _
 from ..choices import EventOutcome, StopReason
 from ..events import ACTIVITY_EVENTS, EventKind
 from ..models import Contact, Enrollment, Event, Scenario, Suppression
-from .base import ScenarioKind, StepSpec
+from .base import KindOption, ScenarioKind, StepSpec
 from .registry import registry
 
 DAY = timedelta(days=1)
+# How many days the shop really keeps a cart's or cancelled order's products for the customer;
+# None (the default) makes the letters promise nothing of the kind.
+HOLD_DAYS = KindOption(
+    "hold_days",
+    int,
+    None,
+    _("Products held for, days"),
+    _(
+        "Only if the shop really sets the products aside for the customer (stock reserved). "
+        "Empty: the letters say the cart is saved but the products may sell out."
+    ),
+    section="timing",
+    min_value=1,
+    max_value=365,
+)
 # All-letters suppressions without an end (bounces, complaints, staff, unsubscribes).
 PERMANENTLY_OUT = {"scenario__isnull": True, "lifted_at__isnull": True, "until__isnull": True}
 
@@ -33,7 +48,7 @@ class ForgottenCart(ScenarioKind):
     subject_type = "cart"
     trigger_events = (EventKind.CART_UPDATED,)
     priority = 10
-    default_settings = {"min_total": None, "exclude_staff": False, "previous_orders": "any", "hold_days": None}
+    options = (HOLD_DAYS,)
     default_steps = (
         StepSpec("forgotten_cart/reminder", _("Reminder with the cart's products"), timedelta(hours=1)),
         StepSpec("forgotten_cart/reserved", _("Your cart is saved"), DAY),
@@ -95,15 +110,7 @@ class CancelledOrder(ScenarioKind):
     trigger_events = (EventKind.ORDER_CANCELLED,)
     allows_transactional = True
     priority = 20
-    # hold_days: how many days the shop really keeps a cancelled order's products for the
-    # customer; None (the default) makes the letters promise nothing of the kind.
-    default_settings = {
-        "exclude_staff": False,
-        "previous_orders": "any",
-        "min_total": None,
-        "transactional": False,
-        "hold_days": None,
-    }
+    options = (HOLD_DAYS,)
     default_steps = (
         StepSpec("cancelled_order/really_cancel", _("Did you really cancel?"), timedelta(hours=1)),
         StepSpec("cancelled_order/reserved", _("Your products are still waiting"), DAY),
@@ -146,7 +153,15 @@ class OrderFollowUp(ScenarioKind):
     subject_type = "order"
     trigger_events = (EventKind.ORDER_COMPLETED,)
     priority = 30
-    default_settings = {"first_order_only": True, "exclude_staff": False, "min_total": None}
+    options = (
+        KindOption(
+            "first_order_only",
+            bool,
+            True,
+            _("Only after a customer's first order"),
+            _("Later orders do not start the follow-up again."),
+        ),
+    )
     # Days after the order, as practice has it: thanks once the shop's own confirmation is in
     # (+1 h), help while the parcel travels or has just come (+2 d), the review when most orders
     # have arrived and been tried (+10 d), ideas for more once it has settled in (+14 d), and
@@ -240,7 +255,6 @@ class Hooliganism(InactivityKind):
     )
     goal_description = _("The customer visits the shop or places an order.")
     priority = 50
-    default_settings = {"exclude_staff": False}
     # Help at once, the warning 3 days later, the coupon 4 days after that (valid 11 days, so it
     # still works when the farewell arrives a week later: that letter replaces no code).
     default_steps = (
@@ -295,7 +309,6 @@ def _wakeup(days: int, small: int, big: int, priority: int, *, asks_why: bool = 
             ),
             "goal_description": _("The customer visits the shop or places an order."),
             "priority": priority,
-            "default_settings": {"exclude_staff": False},
             "default_steps": (
                 StepSpec(f"{prefix}/hello", _("We miss you (no coupon)"), timedelta(0)),
                 StepSpec(

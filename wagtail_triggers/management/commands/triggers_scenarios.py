@@ -1,9 +1,22 @@
 import json
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 
 from wagtail_triggers import scenario_switch
 from wagtail_triggers.models import Scenario
+
+# The settings every kind understands, listed with the kind's own options in the JSON output.
+SETTINGS_FIELDS = (
+    "previous_orders",
+    "min_total",
+    "exclude_staff",
+    "send_from",
+    "send_until",
+    "transactional",
+    "track_opens",
+    "track_clicks",
+)
 
 
 class Command(BaseCommand):
@@ -62,7 +75,7 @@ class Command(BaseCommand):
             "enabled": scenario.enabled,
             "enabled_at": scenario.enabled_at.isoformat() if scenario.enabled_at else None,
             "test_mode": scenario.test_mode,
-            "settings": scenario.settings,
+            "settings": {**{name: _plain(getattr(scenario, name)) for name in SETTINGS_FIELDS}, **scenario.settings},
             "steps": [
                 {
                     "position": step.position,
@@ -75,6 +88,11 @@ class Command(BaseCommand):
                 for step in scenario.steps.all()
             ],
         }
+
+
+def _plain(value: object) -> object:
+    """A setting as JSON has it: the minimum value as a string, as the settings once stored it."""
+    return str(value) if isinstance(value, Decimal) else value
 
 
 def _human(seconds: float) -> str:
