@@ -108,6 +108,13 @@ def test_the_timing_checks_read_the_named_mailers_timeout(letters_mailer, settin
     assert "wagtail_triggers.W102" in {warning.id for warning in check_send_timing()}
 
 
+@needs_mailers
+def test_a_backend_path_with_mailers_is_refused(letters_mailer, settings):
+    settings.TRIGGERS_MAILER, settings.TRIGGERS_EMAIL_BACKEND = None, SMTP
+    with pytest.raises(ImproperlyConfigured, match="TRIGGERS_MAILER"):
+        letters_connection()
+
+
 @pytest.mark.skipif(mailers is not None, reason="this Django has MAILERS")
 def test_a_mailer_needs_a_django_with_mailers(settings):
     settings.TRIGGERS_MAILER = "letters"

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
@@ -65,6 +66,8 @@ def letters_connection() -> BaseEmailBackend:
         if mailers is None:
             raise ImproperlyConfigured("TRIGGERS_MAILER needs Django 6.1+ (MAILERS); use TRIGGERS_EMAIL_BACKEND.")
         return mailers[mailer]
+    if backend and hasattr(settings, "MAILERS"):
+        raise ImproperlyConfigured("With MAILERS, name the mailer of trigger letters in TRIGGERS_MAILER.")
     if backend or mailers is None:
         return get_connection(backend or None)
     return mailers.default
