@@ -228,15 +228,6 @@ SAMPLE_COUPON_CODE = "HELLO-5K2Q"
 CHOSEN_CONTACT_COUPON_CODE = "SAMPLE-5K2Q"
 
 
-def _sample_coupon(code: str) -> dict[str, Any]:
-    return coupon_context(code, 5, timezone.now() + timedelta(days=7))
-
-
-def _sample_links() -> dict[str, str]:
-    url = sample_unsubscribe_url()
-    return {"unsubscribe": url, "preferences": url}
-
-
 @dataclass(frozen=True)
 class _Place:
     """Where a letter sits: its kind (None when the kind is gone) and its step in the kind's chain."""
@@ -261,6 +252,31 @@ def _place_of(key: str) -> _Place:
     return _Place(kind, {"kind": kind.kind, "name": str(kind.name)}, position, len(steps))
 
 
+def _unsent_context(
+    place: _Place,
+    contact: dict[str, str],
+    purchase: dict[str, Any] | None,
+    *,
+    coupon_code: str,
+    is_test: bool,
+    absence: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A letter no delivery sends: sample links and a sample coupon, so it acts on nobody;
+    ``purchase`` is the cart or order of the letter's kind."""
+    sample_link = sample_unsubscribe_url()
+    return build_context(
+        contact=contact,
+        scenario=place.scenario,
+        position=place.position,
+        steps=place.steps,
+        snapshot={place.subject_type: purchase} if place.subject_type else {},
+        coupon=coupon_context(coupon_code, 5, timezone.now() + timedelta(days=7)),
+        links={"unsubscribe": sample_link, "preferences": sample_link},
+        is_test=is_test,
+        absence=absence,
+    )
+
+
 def sample_context(key: str, language: str, *, worst_case: bool = False, is_test: bool = False) -> dict[str, Any]:
     """The context letter ``key`` would get, filled with sample values.
 
@@ -268,19 +284,14 @@ def sample_context(key: str, language: str, *, worst_case: bool = False, is_test
     letter must render that within the render budget to be saved.
     """
     place = _place_of(key)
-    subject_type = place.subject_type
-    snapshot = {subject_type: sample_commerce(subject_type, worst_case=worst_case)} if subject_type else {}
     first, last = ("Anna", "Smith") if not worst_case else ("Anna-" + "M" * 140, "Smith-" + "W" * 140)
     away = getattr(place.kind, "days", 0)  # inactivity kinds: how long the sample customer was away
     now = timezone.now()
-    return build_context(
-        contact=contact_context(email="anna@example.com", first_name=first, last_name=last, language=language),
-        scenario=place.scenario,
-        position=place.position,
-        steps=place.steps,
-        snapshot=snapshot,
-        coupon=_sample_coupon(SAMPLE_COUPON_CODE),
-        links=_sample_links(),
+    return _unsent_context(
+        place,
+        contact_context(email="anna@example.com", first_name=first, last_name=last, language=language),
+        sample_commerce(place.subject_type, worst_case=worst_case) if place.subject_type else None,
+        coupon_code=SAMPLE_COUPON_CODE,
         is_test=is_test,
         absence=absence_context(now - timedelta(days=away), now) if away else None,
     )
@@ -292,17 +303,14 @@ def chosen_contact_context(
     """The context letter ``key`` would get "as" ``contact``: their name, and ``purchase``
     (their cart or order for this kind of letter; sample data when they have none)."""
     place = _place_of(key)
-    subject_type = place.subject_type
-    snapshot = {subject_type: purchase or sample_commerce(subject_type)} if subject_type else {}
-    return build_context(
-        contact=contact_context(
+    if not purchase and place.subject_type:
+        purchase = sample_commerce(place.subject_type)
+    return _unsent_context(
+        place,
+        contact_context(
             email=contact.email, first_name=contact.first_name, last_name=contact.last_name, language=language
         ),
-        scenario=place.scenario,
-        position=place.position,
-        steps=place.steps,
-        snapshot=snapshot,
-        coupon=_sample_coupon(CHOSEN_CONTACT_COUPON_CODE),
-        links=_sample_links(),
+        purchase,
+        coupon_code=CHOSEN_CONTACT_COUPON_CODE,
         is_test=is_test,
     )
