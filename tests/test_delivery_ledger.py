@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from wagtail_triggers import scenario_switch
 from wagtail_triggers.dispatch import send_queued
-from wagtail_triggers.engine import TickReport, claim_due
+from wagtail_triggers.engine import claim_due
 from wagtail_triggers.models import Delivery, Enrollment
+from wagtail_triggers.ticktime import TickReport
 
 
 def test_one_delivery_per_enrollment_and_step_is_a_database_constraint(enable, clock, events):

@@ -25,8 +25,9 @@ class StopReason(models.TextChoices):
     CART_EMPTIED = "cart emptied", _("Cart emptied")
     ERASED = "erased", _("Person forgotten")
     GOAL_REACHED = "goal reached", _("Goal reached")
-    GOAL_BEFORE_SWITCH_ON = "goal reached before the scenario was switched on", _(
-        "Goal reached before the scenario was switched on"
+    GOAL_BEFORE_SWITCH_ON = (
+        "goal reached before the scenario was switched on",
+        _("Goal reached before the scenario was switched on"),
     )
     TEST_MODE = "test mode", _("Test mode: not a test address")
     UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
