@@ -184,6 +184,23 @@ def record_event(
     return event
 
 
+def last_cart_report(cart_id: str) -> tuple[str, bool] | None:
+    """The address a cart was last reported under, and whether that report had lines.
+
+    For adapters whose shop forgets who a cart belongs to (a guest's basket merged at login,
+    a line moved to another basket): they re-report the cart under the same address without
+    keeping a copy of what they sent. Reads the stored events, so it is only as old as
+    ``TRIGGERS_RETAIN_EVENTS`` allows.
+    """
+    row = (
+        Event.objects.filter(kind=EventKind.CART_UPDATED, cart_id=str(cart_id))
+        .order_by("-pk")
+        .values_list("email", "data")
+        .first()
+    )
+    return None if row is None else (row[0], bool((row[1] or {}).get("lines")))
+
+
 def _ring(event_id: int) -> None:
     """Tell the queue to look now. Losing this only delays the event until the next tick."""
     try:

@@ -36,8 +36,7 @@ from oscar.core.loading import get_model
 
 from wagtail_triggers import activity
 from wagtail_triggers import conf as triggers_conf
-from wagtail_triggers.events import EventKind, record_event
-from wagtail_triggers.models import Event
+from wagtail_triggers.events import EventKind, last_cart_report, record_event
 
 logger = logging.getLogger(__name__)
 
@@ -199,17 +198,6 @@ def record_basket(basket: Any, email: str, *, emptied: bool = False) -> Any:
     )
 
 
-def last_report(basket_id: Any) -> tuple[str, bool] | None:
-    """The email the basket was last reported under, and whether that report had lines."""
-    row = (
-        Event.objects.filter(kind=EventKind.CART_UPDATED, cart_id=str(basket_id))
-        .order_by("-pk")
-        .values_list("email", "data")
-        .first()
-    )
-    return None if row is None else (row[0], bool((row[1] or {}).get("lines")))
-
-
 def is_cart(basket: Any) -> bool:
     carts = (basket.OPEN, basket.SAVED) if saved_baskets_as_carts() else (basket.OPEN,)
     return basket.status in carts
@@ -226,7 +214,7 @@ def report_basket(basket: Any) -> None:
     if basket.owner_id:
         email = basket.owner.email
     else:
-        reported = last_report(basket.pk)
+        reported = last_cart_report(basket.pk)
         email = reported[0] if reported else ""
     if email:
         record_basket(basket, email)
@@ -235,7 +223,7 @@ def report_basket(basket: Any) -> None:
 def end_cart(basket: Any) -> None:
     """Report a basket that is no cart any more (merged, deleted, saved for later) as empty,
     under the email its chain runs for, if its last report still had lines."""
-    reported = last_report(basket.pk)
+    reported = last_cart_report(basket.pk)
     if reported and reported[1]:
         record_basket(basket, reported[0], emptied=True)
 
@@ -280,7 +268,7 @@ def _report_guest_basket(request: Any, email: str | None) -> None:
     basket = getattr(request, "basket", None)
     if basket is None or basket.owner_id or not basket.pk or not email:
         return  # owners' baskets are reported by the line receivers
-    reported = last_report(basket.pk)
+    reported = last_cart_report(basket.pk)
     if reported is None or reported[0] != email:  # else the line receivers reported it already
         record_basket(basket, email)
 
