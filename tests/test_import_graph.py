@@ -156,20 +156,16 @@ def dependency_order(graph: dict[str, set[str]]) -> list[str]:
     return order
 
 
-# Function-local imports that are not cycles by design: Django loads these when the app
-# registry is ready (AppConfig.ready) and the package __init__ re-exports lazily so that
-# importing ``wagtail_triggers`` never touches the app registry.
-REGISTRY_TIME = {
-    (f"{PACKAGE}", f"{PACKAGE}.engine"),
-    (f"{PACKAGE}", f"{PACKAGE}.events"),
-}
+# Function-local imports Django runs once the app registry is ready (AppConfig.ready): not part
+# of any module's import, so not an edge of the graph.
+def _ready_time(edge: Import) -> bool:
+    return edge.local and edge.source.endswith(".apps")
 
 
 def import_graph(*, with_local: bool) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {name: set() for name in package_modules()}
     for edge in package_imports():
-        ready_time = edge.source.endswith(".apps") or (edge.source, edge.target) in REGISTRY_TIME
-        if with_local and ready_time:
+        if _ready_time(edge):
             continue
         if with_local or not edge.local:
             graph[edge.source].add(edge.target)
