@@ -107,6 +107,16 @@ def test_the_contact_chooser_never_offers_the_placeholder_of_forgotten_people(ad
     assert Contact.objects.filter(email=PLACEHOLDER_EMAIL).exists() and PLACEHOLDER_EMAIL not in html
 
 
+def test_choosing_a_contact_answers_with_the_contact_and_a_link_to_their_page(admin_client, anna):
+    """The contact viewset has no edit view: the chooser's link leads to the contact's page, not a 500."""
+    response = admin_client.get(reverse("wagtail_triggers_contact_chooser:chosen", args=[anna.pk]))
+    assert response.status_code == 200
+    result = json.loads(response.content)["result"]
+    assert result["id"] == str(anna.pk)
+    assert "anna@example.com" in result["title"]
+    assert result["edit_url"] == reverse("wagtail_triggers_contacts:inspect", args=[anna.pk])
+
+
 # -- data rights: the CSV export, "Export data (JSON)" and "Forget this person" ------------------
 
 

@@ -19,6 +19,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
@@ -219,6 +220,12 @@ class ContactViewSet(ModelViewSet):
         """Also offer "Can forget a person" in Wagtail's group editor."""
         own = Permission.objects.filter(content_type=ContentType.objects.get_for_model(self.model))
         return super().get_permissions_to_register() | own
+
+    @property
+    def url_finder_class(self):
+        """A contact's page is its inspect view: the "edit" links Wagtail builds (the chooser's, the
+        history's) lead there, since there is no edit view to reverse."""
+        return type("_ContactAdminURLFinder", (ModelAdminURLFinder,), {"edit_url_name": self.get_url_name("inspect")})
 
     def get_common_view_kwargs(self, **kwargs):
         none = {"add_url_name": None, "edit_url_name": None, "delete_url_name": None, "usage_url_name": None}
