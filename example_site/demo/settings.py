@@ -3,6 +3,7 @@
 Environment variables:
 
 ``DATABASE_URL``   default ``sqlite:///<example_site>/db.sqlite3``; ``postgres://user:pass@host/db`` works too
+                   (then ``django.contrib.postgres`` is installed as well, for Wagtail's search index)
 ``EMAIL_BACKEND``  default ``shop.outbox.OutboxBackend`` (letters are stored and shown at /outbox/)
 ``EMAIL_HOST``, ``EMAIL_PORT``  for ``django.core.mail.backends.smtp.EmailBackend`` (e.g. a mail catcher)
 ``SECRET_KEY``     a development default is used when unset
@@ -109,6 +110,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+if DATABASES["default"]["ENGINE"] in {"django.db.backends.postgresql", "django.contrib.gis.db.backends.postgis"}:
+    # Wagtail's search index on PostgreSQL declares GIN indexes, which Django refuses
+    # (postgres.E005) unless django.contrib.postgres is installed.
+    INSTALLED_APPS.append("django.contrib.postgres")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = []  # a demo: admin/admin is fine here and nowhere else
