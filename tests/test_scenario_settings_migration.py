@@ -66,3 +66,12 @@ def test_reversed_the_fields_go_back_into_the_json():
     migration.fields_to_settings(apps, None)
     scenario.refresh_from_db()
     assert scenario.settings == OLD_SETTINGS
+
+
+@pytest.mark.django_db
+def test_new_scenarios_skip_staff_by_default():
+    """An admin browsing the shop is no customer: the built-ins are created with exclude_staff on."""
+    from wagtail_triggers.provisioning import setup_builtins
+
+    setup_builtins()
+    assert Scenario.objects.exists() and not Scenario.objects.filter(exclude_staff=False).exists()

@@ -66,7 +66,7 @@ class Scenario(models.Model):
         help_text=_("Start only when the cart or order is worth at least this much. Empty: any value."),
     )
     exclude_staff = models.BooleanField(
-        _("Don't send to staff"), default=False, help_text=_("Skip customers who are staff users of this site.")
+        _("Don't send to staff"), default=True, help_text=_("Skip customers who are staff users of this site.")
     )
     send_from = models.PositiveSmallIntegerField(
         _("Send from"),

@@ -62,7 +62,7 @@ class ScenarioKind:
     priority: int = 100
     allows_transactional: bool = False  # may the owner mark it transactional?
     scan_rank: int = 0  # scans run in descending rank (inactivity kinds: days of absence)
-    # Values of the ``Scenario`` settings fields (e.g. ``{"exclude_staff": True}``) for a new
+    # Values of the ``Scenario`` settings fields (e.g. ``{"track_opens": False}``) for a new
     # scenario of this kind, where they differ from the fields' defaults.
     default_settings: dict[str, Any] = {}
     options: tuple[KindOption, ...] = ()  # the kind's own settings
