@@ -92,3 +92,32 @@ def test_demo_passes_its_checks_on_postgresql():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "postgres.E005" not in result.stdout + result.stderr
+
+
+def _demo_base_urls(**env: str) -> list[str]:
+    """TRIGGERS_BASE_URL and WAGTAILADMIN_BASE_URL as the demo's settings build them for this environment."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"BASE_URL", "HOST", "PORT", "DJANGO_SETTINGS_MODULE"}}
+    clean.update(env)
+    code = "import demo.settings as s; print(s.TRIGGERS_BASE_URL, s.WAGTAILADMIN_BASE_URL)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=EXAMPLE_SITE, env=clean, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "8123"}, "http://127.0.0.1:8123"),
+        ({"HOST": "0.0.0.0", "PORT": "9000"}, "http://0.0.0.0:9000"),
+        ({"PORT": "8123", "BASE_URL": "https://shop.example/"}, "https://shop.example"),
+    ],
+)
+def test_links_in_letters_use_the_origin_scripts_demo_serves(env, expected):
+    """Commands run beside the demo (triggers_tick) link to where scripts/demo serves it: the
+    settings derive the origin from BASE_URL, else HOST and PORT, with the script's defaults."""
+    assert _demo_base_urls(**env) == [expected, expected]
+    script = (EXAMPLE_SITE.parent / "scripts" / "demo").read_text()
+    assert "HOST=${HOST:-127.0.0.1}" in script and "PORT=${PORT:-8000}" in script and "export HOST PORT" in script

@@ -8,7 +8,9 @@ Environment variables:
 ``EMAIL_HOST``, ``EMAIL_PORT``  for ``django.core.mail.backends.smtp.EmailBackend`` (e.g. a mail catcher)
 ``SECRET_KEY``     a development default is used when unset
 ``DEBUG``          default on; ``0``/``false``/``no``/``off`` switch it off
-``BASE_URL``       default ``http://127.0.0.1:8000``: the origin links in letters point to
+``BASE_URL``       default ``http://$HOST:$PORT`` (``http://127.0.0.1:8000``), as in ``scripts/demo``:
+                   the origin links in letters point to
+``HOST``, ``PORT`` where the demo runs (``127.0.0.1``, ``8000``) when ``BASE_URL`` is unset
 ``ALLOWED_HOSTS``  comma-separated; default localhost names plus the host of ``BASE_URL``
 """
 
@@ -31,7 +33,11 @@ def env_flag(name: str, default: bool) -> bool:
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or "demo-only-insecure-secret-key-change-me"
 DEBUG = env_flag("DEBUG", True)
-BASE_URL = (os.environ.get("BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+# The origin links in letters point to, derived as scripts/demo derives it (BASE_URL, else
+# http://HOST:PORT), so a manage.py command run with the demo's PORT links to the running demo.
+BASE_URL = (
+    os.environ.get("BASE_URL") or f"http://{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '8000'}"
+).rstrip("/")
 
 ALLOWED_HOSTS = [
     host.strip() for host in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if host.strip()
