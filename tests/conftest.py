@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core import mail
 from django.core.cache import caches
+from django.db import connection
 from django.utils import timezone
 
 from wagtail_triggers import conf
@@ -73,16 +74,17 @@ def builtins_snapshot(django_db_setup, django_db_blocker) -> tuple[tuple, Snapsh
     return inputs, snapshot
 
 
-def _database_flushed(request: pytest.FixtureRequest) -> bool:
-    """Transactional tests (live server, racing workers) run on a database that earlier ones
-    flushed, so the rows the snapshot refers to (Wagtail's locales, sites) may be gone."""
-    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+def _database_flushed() -> bool:
+    """Transactional tests (live server, racing workers) run outside the test's transaction, on
+    a database an earlier one flushed, so the rows the snapshot refers to (Wagtail's locales and
+    sites, content types) may be gone."""
+    return not connection.in_atomic_block
 
 
 @pytest.fixture
-def builtins(db, builtins_snapshot, request):
+def builtins(db, builtins_snapshot):
     inputs, snapshot = builtins_snapshot
-    if provisioning_inputs() == inputs and not _database_flushed(request):
+    if provisioning_inputs() == inputs and not _database_flushed():
         snapshot.restore()
     else:  # changed languages, kinds or settings, or a flushed database: provision for real
         setup_builtins()
