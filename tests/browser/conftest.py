@@ -1,8 +1,9 @@
 """Browser tests: Playwright driving the system's Chromium against pytest-django's live server.
 
 Chromium comes from the distribution (``apt-get install chromium``), never from
-``playwright install``. Without Chromium or Playwright these tests are skipped with the reason;
-``./scripts/test`` installs Chromium when it can, so there they run.
+``playwright install``. Without Chromium or Playwright these tests are skipped with the reason,
+which says how to install what is missing; ``./scripts/test`` installs nothing (CI installs
+Chromium explicitly in ``.ci/run``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
+CHROMIUM_MISSING = (
+    "Chromium is not installed: install it with `sudo apt-get install chromium` "
+    "(or set CHROMIUM=/path/to/chromium) to run the browser tests"
+)
+
+
 def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -30,7 +37,7 @@ def browser(django_db_setup):
         pytest.skip("Playwright is not installed (pip install -e '.[test]')")
     executable = chromium_path()
     if not executable:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+        pytest.skip(CHROMIUM_MISSING)
     # Playwright's sync API keeps an event loop in this thread while the browser is open.
     # The test's own ORM calls between browser steps are still plain synchronous code.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
