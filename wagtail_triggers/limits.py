@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from django.template import Context, Node, Template
 from django.template.defaulttags import ForNode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import conf
 from .errors import LetterError, RenderLimitExceeded
@@ -86,7 +87,11 @@ def check_size(source: str, field: str) -> None:
     if len(source) > limit:
         raise LetterError(
             field,
-            _("The letter is too long: %(size)d characters, at most %(limit)d.")
+            ngettext(
+                "The letter is too long: %(size)d character, at most %(limit)d.",
+                "The letter is too long: %(size)d characters, at most %(limit)d.",
+                len(source),
+            )
             % {"size": len(source), "limit": limit},
         )
 
@@ -169,9 +174,7 @@ class RenderBudget:
     def spend(self, characters: int) -> None:
         self.output += characters
         if self.output > self.max_output:
-            raise RenderLimitExceeded(
-                _("The letter renders more than %(limit)d characters.") % {"limit": self.max_output}
-            )
+            raise RenderLimitExceeded(_renders_more_than(self.max_output))
 
 
 BUDGET_ATTRIBUTE = "_triggers_budget"
@@ -235,8 +238,12 @@ def budgeted(context: Context, budget: RenderBudget) -> Iterator[Context]:
     yield context
 
 
+def _renders_more_than(limit: int) -> str:
+    return ngettext(
+        "The letter renders more than %(limit)d character.", "The letter renders more than %(limit)d characters.", limit
+    ) % {"limit": limit}
+
+
 def check_output(text: str, budget: RenderBudget) -> None:
     if len(text) > budget.max_output:
-        raise RenderLimitExceeded(
-            _("The letter renders more than %(limit)d characters.") % {"limit": budget.max_output}
-        )
+        raise RenderLimitExceeded(_renders_more_than(budget.max_output))

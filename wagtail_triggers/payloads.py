@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .currencies import ISO_4217
 from .links import host_of, is_allowed_host
@@ -47,12 +48,22 @@ CUSTOMER_FIELDS: dict[str, int] = {"first_name": 150, "last_name": 150, "languag
 _url = URLValidator(schemes=["http", "https"])
 
 
+def _too_long(where: str, limit: int) -> str:
+    return ngettext(
+        "%(field)s is longer than %(limit)d character", "%(field)s is longer than %(limit)d characters", limit
+    ) % {"field": where, "limit": limit}
+
+
+def _more_problems(count: int) -> str:
+    return ngettext("… and %(n)d more problem", "… and %(n)d more problems", count) % {"n": count}
+
+
 class InvalidPayload(ValueError):
     """Raised with a list of human-readable problems in ``errors``."""
 
     def __init__(self, errors: list[str]):
         if len(errors) > MAX_ERRORS:
-            errors = [*errors[:MAX_ERRORS], _("… and %(n)d more problems") % {"n": len(errors) - MAX_ERRORS}]
+            errors = [*errors[:MAX_ERRORS], _more_problems(len(errors) - MAX_ERRORS)]
         self.errors = errors
         super().__init__("; ".join(errors))
 
@@ -84,7 +95,7 @@ def _text(value: Any, where: str, errors: list[str], *, required: bool, limit: i
         errors.append(_("%(field)s must be a string") % {"field": where})
         return ""
     if isinstance(value, int) and abs(value) >= 10**limit:
-        errors.append(_("%(field)s is longer than %(limit)d characters") % {"field": where, "limit": limit})
+        errors.append(_too_long(where, limit))
         return ""
     text = str(value).strip()
     problem = text_problem(text)
@@ -92,7 +103,7 @@ def _text(value: Any, where: str, errors: list[str], *, required: bool, limit: i
         errors.append(f"{where} {problem}")
         return ""
     if len(text) > limit:
-        errors.append(_("%(field)s is longer than %(limit)d characters") % {"field": where, "limit": limit})
+        errors.append(_too_long(where, limit))
     return text
 
 
@@ -171,7 +182,12 @@ def _lines(value: Any, errors: list[str]) -> list[dict[str, Any]]:
         errors.append(_("lines must be a list"))
         return []
     if len(value) > MAX_LINES:
-        errors.append(_("a cart or order may have at most %(n)d lines") % {"n": MAX_LINES})
+        errors.append(
+            ngettext(
+                "a cart or order may have at most %(n)d line", "a cart or order may have at most %(n)d lines", MAX_LINES
+            )
+            % {"n": MAX_LINES}
+        )
         return []
     lines = []
     for index, raw in enumerate(value):
@@ -219,7 +235,14 @@ def _products(value: Any, where: str, errors: list[str]) -> list[dict[str, Any]]
         errors.append(_("%(field)s must be a list") % {"field": where})
         return []
     if len(value) > MAX_RECOMMENDATIONS:
-        errors.append(_("%(field)s may hold at most %(n)d products") % {"field": where, "n": MAX_RECOMMENDATIONS})
+        errors.append(
+            ngettext(
+                "%(field)s may hold at most %(n)d product",
+                "%(field)s may hold at most %(n)d products",
+                MAX_RECOMMENDATIONS,
+            )
+            % {"field": where, "n": MAX_RECOMMENDATIONS}
+        )
         return []
     products = (_product(raw, f"{where}[{index}]", errors) for index, raw in enumerate(value))
     return [product for product in products if product is not None]
@@ -257,7 +280,14 @@ def _coupon_codes(value: Any, errors: list[str]) -> list[str]:
         errors.append(_("%(field)s must be a list") % {"field": "coupon_codes"})
         return []
     if len(value) > MAX_COUPON_CODES:
-        errors.append(_("an order may carry at most %(n)d coupon codes") % {"n": MAX_COUPON_CODES})
+        errors.append(
+            ngettext(
+                "an order may carry at most %(n)d coupon code",
+                "an order may carry at most %(n)d coupon codes",
+                MAX_COUPON_CODES,
+            )
+            % {"n": MAX_COUPON_CODES}
+        )
         return []
     codes = (_text(code, f"coupon_codes[{index}]", errors, required=True) for index, code in enumerate(value))
     return list(dict.fromkeys(code for code in codes if code))
@@ -344,7 +374,12 @@ def check_json(value: Any, where: str, errors: list[str], depth: int = 0) -> Non
     if len(errors) > MAX_ERRORS:
         return
     if depth > MAX_DEPTH:
-        errors.append(_("%(field)s is nested deeper than %(n)d levels") % {"field": where, "n": MAX_DEPTH})
+        errors.append(
+            ngettext(
+                "%(field)s is nested deeper than %(n)d level", "%(field)s is nested deeper than %(n)d levels", MAX_DEPTH
+            )
+            % {"field": where, "n": MAX_DEPTH}
+        )
     elif value is None or isinstance(value, bool | int):
         return
     elif isinstance(value, float):
@@ -378,7 +413,11 @@ def normalize_free_data(raw: Any, where: str = "data") -> dict[str, Any]:
         size = len(json.dumps(raw, allow_nan=False))
         if size > MAX_DATA_BYTES:
             errors.append(
-                _("%(field)s is %(size)d bytes as JSON; at most %(max)d")
+                ngettext(
+                    "%(field)s is %(size)d byte as JSON; at most %(max)d",
+                    "%(field)s is %(size)d bytes as JSON; at most %(max)d",
+                    size,
+                )
                 % {"field": where, "size": size, "max": MAX_DATA_BYTES}
             )
     if errors:

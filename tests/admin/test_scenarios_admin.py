@@ -75,7 +75,7 @@ def test_listing_counts_the_last_seven_days_only(admin_client, scenario):
         )
     html = admin_client.get(reverse(INDEX)).content.decode()
     row = html[html.index(f'data-triggers-switch="{scenario.pk}"') - 3000 :]
-    assert "<strong>1</strong> enrolled" in row and "<strong>1</strong> sent" in row
+    assert "<strong>1</strong> enrolled" in row and "<strong>1</strong> letter sent" in row
     assert "1 chain in progress" in html
 
 
@@ -350,3 +350,42 @@ def test_a_custom_scenario_gets_its_kind_s_chain_and_starts_off(admin_client, bu
 
 def test_scenarios_cannot_be_deleted_from_the_admin(admin_client, scenario):
     assert admin_client.get(f"/admin/trigger-emails/scenarios/delete/{scenario.pk}/").status_code == 404
+
+
+# -- counts read in the singular and the plural ---------------------------------------------
+
+
+def test_switching_off_says_how_many_chains_stopped_in_the_singular_and_the_plural(admin_client, scenario):
+    url = reverse("wagtail_triggers_scenarios:disable", args=[scenario.pk])
+    expected = {
+        1: ("'%s' is off. 1 chain in progress was stopped.", "Switched off; 1 chain in progress stopped"),
+        2: ("'%s' is off. 2 chains in progress were stopped.", "Switched off; 2 chains in progress stopped"),
+    }
+    for count, (message, log_message) in expected.items():
+        scenario.set_enabled(True)
+        for n in range(count):
+            _enrol(scenario, f"p{count}-{n}@example.com", started_at=timezone.now())
+        response = admin_client.post(url, {"confirm": "1"}, follow=True)
+        html = response.content.decode().replace("&#x27;", "'")
+        assert message % scenario.name in html
+        history = admin_client.get(reverse("wagtail_triggers_scenarios:history", args=[scenario.pk]))
+        assert log_message in history.content.decode()
+
+
+def test_the_listing_counts_letters_in_the_singular_and_the_plural(admin_client, scenario):
+    scenario.set_enabled(True)
+    now = timezone.now()
+    enrollment = _enrol(scenario, "anna@example.com", started_at=now)
+    for position in (1, 2):
+        Delivery.objects.create(
+            enrollment=enrollment,
+            position=position,
+            scenario=scenario,
+            contact=enrollment.contact,
+            status=Delivery.Status.SENT,
+            due_at=now,
+            not_before=now,
+            sent_at=now,
+        )
+    html = admin_client.get(reverse(INDEX)).content.decode()
+    assert "<strong>2</strong> letters sent" in html and "<strong>1</strong> enrolled" in html

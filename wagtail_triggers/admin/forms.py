@@ -26,7 +26,7 @@ from ..shipped import shipped_keys
 from .choosers import contact_chooser_viewset
 from .permissions import can_see_contacts
 from .previewing import letter_context
-from .testsend import MAX_RECIPIENTS
+from .testsend import MAX_RECIPIENTS, too_many_recipients
 from .variables import variable_groups
 from .widgets import MJMLEditor, VariableInput
 
@@ -431,6 +431,6 @@ class SendTestForm(forms.Form):
         if not recipients and not self.errors:
             raise ValidationError(_("Choose at least one address."))
         if len(recipients) > MAX_RECIPIENTS:
-            raise ValidationError(_("At most %(n)d addresses at a time.") % {"n": MAX_RECIPIENTS})
+            raise ValidationError(too_many_recipients())
         data["recipients"] = recipients
         return data

@@ -7,7 +7,7 @@ Publishing, editing, locking and reverting letters are Wagtail's own actions
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail.log_actions import LogFormatter
 
 from .testsend import masked_recipients
@@ -19,10 +19,12 @@ class SwitchedOn(LogFormatter):
     def format_message(self, log_entry):
         data = log_entry.data or {}
         if data.get("since"):
-            return _("Switched on, including events since %(since)s (%(count)s chains started)") % {
-                "since": data["since"][:16].replace("T", " "),
-                "count": data.get("started", 0),
-            }
+            count = data.get("started", 0)
+            return ngettext(
+                "Switched on, including events since %(since)s (%(count)d chain started)",
+                "Switched on, including events since %(since)s (%(count)d chains started)",
+                count,
+            ) % {"since": data["since"][:16].replace("T", " "), "count": count}
         return _("Switched on")
 
 
@@ -30,9 +32,12 @@ class SwitchedOff(LogFormatter):
     label = gettext_lazy("Switch scenario off")
 
     def format_message(self, log_entry):
-        return _("Switched off; %(count)s chains in progress stopped") % {
-            "count": (log_entry.data or {}).get("stopped", 0)
-        }
+        count = (log_entry.data or {}).get("stopped", 0)
+        return ngettext(
+            "Switched off; %(count)d chain in progress stopped",
+            "Switched off; %(count)d chains in progress stopped",
+            count,
+        ) % {"count": count}
 
 
 class TestSent(LogFormatter):

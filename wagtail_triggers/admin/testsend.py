@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from wagtail.log_actions import log
 
 from .. import conf
@@ -100,11 +101,18 @@ def suppressed_addresses(addresses: list[str]) -> set[str]:
     return refused
 
 
+def too_many_recipients() -> str:
+    """The refusal for more than ``MAX_RECIPIENTS`` addresses (the form and the sender share it)."""
+    return ngettext("At most %(n)d address at a time.", "At most %(n)d addresses at a time.", MAX_RECIPIENTS) % {
+        "n": MAX_RECIPIENTS
+    }
+
+
 def check_recipients(template: EmailTemplate, recipients: list[str], user) -> list[str]:
     """The normalised recipients, or :class:`TestSendRefused` naming the refused ones."""
     recipients = _normalise(recipients)
     if len(recipients) > MAX_RECIPIENTS:
-        raise TestSendRefused(_("At most %(n)d addresses at a time.") % {"n": MAX_RECIPIENTS})
+        raise TestSendRefused(too_many_recipients())
     blocked = suppressed_addresses(recipients)
     if blocked:
         raise TestSendRefused(
@@ -152,14 +160,14 @@ def _reserve(template: EmailTemplate, recipients: list[str], user) -> TestSend:
             get_user_model().objects.select_for_update().filter(pk=user.pk).first()  # serialise one user's posts
             used = sent_recently(user)
             if used + len(recipients) > limit:
-                raise TestSendRefused(
-                    _("You may send %(limit)d test letters per %(window)s; %(left)d left now. Try again later.")
-                    % {
-                        "limit": limit,
-                        "window": _window_text(),
-                        "left": max(limit - used, 0),
-                    }
-                )
+                left = max(limit - used, 0)
+                allowed = ngettext(
+                    "You may send %(limit)d test letter per %(window)s;",
+                    "You may send %(limit)d test letters per %(window)s;",
+                    limit,
+                ) % {"limit": limit, "window": _window_text()}
+                remaining = ngettext("%(left)d left now.", "%(left)d left now.", left) % {"left": left}
+                raise TestSendRefused(f"{allowed} {remaining} {_('Try again later.')}")
         return TestSend.objects.create(
             user=user if user is not None and user.pk else None,
             template=template if template.pk else None,
@@ -173,8 +181,9 @@ def _window_text() -> str:
     seconds = int(conf.get("TRIGGERS_TEST_SEND_WINDOW").total_seconds())
     if seconds % 3600 == 0:
         hours = seconds // 3600
-        return _("hour") if hours == 1 else _("%(n)d hours") % {"n": hours}
-    return _("%(n)d minutes") % {"n": max(seconds // 60, 1)}
+        return _("hour") if hours == 1 else ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    minutes = max(seconds // 60, 1)
+    return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
 
 
 def send_test(

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column, TitleColumn
@@ -195,7 +195,11 @@ class ScenarioSwitchView(PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTe
             elif since:
                 messages.success(
                     self.request,
-                    _("'%(name)s' is on. %(count)d chains started for recent events.")
+                    ngettext(
+                        "'%(name)s' is on. %(count)d chain started for recent events.",
+                        "'%(name)s' is on. %(count)d chains started for recent events.",
+                        result.started,
+                    )
                     % {"name": scenario, "count": result.started},
                 )
             else:
@@ -210,7 +214,11 @@ class ScenarioSwitchView(PermissionCheckedMixin, BaseObjectMixin, WagtailAdminTe
             else:
                 messages.success(
                     self.request,
-                    _("'%(name)s' is off. %(count)d chains in progress were stopped.")
+                    ngettext(
+                        "'%(name)s' is off. %(count)d chain in progress was stopped.",
+                        "'%(name)s' is off. %(count)d chains in progress were stopped.",
+                        result.stopped,
+                    )
                     % {"name": scenario, "count": result.stopped},
                 )
         return redirect(self.next_url)
