@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import conf, consent
 from .compose import letter_language
-from .models import Contact, Delivery, Scenario
+from .models import Contact, Delivery, Scenario, Suppression
 from .tokens import PREFERENCES, UNSUBSCRIBE, read_contact_token
 from .tracking import may_redirect, read_click_token, read_open_token, record_click, record_open
 
@@ -48,7 +48,11 @@ def _page(
     request: HttpRequest, name: str, context: dict | None = None, status: int = 200, *, language: str | None = None
 ) -> HttpResponse:
     """Render a public page, in ``language`` when known (else the browser's, as Django chose)."""
-    base = {"shop_name": conf.get("TRIGGERS_SHOP_NAME"), "shop_url": conf.shop_url()}
+    base = {
+        "shop_name": conf.get("TRIGGERS_SHOP_NAME"),
+        "shop_url": conf.shop_url(),
+        "support_email": conf.get("TRIGGERS_SUPPORT_EMAIL"),
+    }
     if language is None:
         return render(request, f"wagtail_triggers/{name}.html", {**base, **(context or {})}, status=status)
     with translation.override(language):
@@ -112,7 +116,7 @@ class PreferencesForm(forms.Form):
         "scenario": _("Stop only this kind of letter"),
         "all": _("Stop all reminders and offers"),
         "pause": _("Pause all reminders and offers for 30 days"),
-        "resubscribe": _("Send me reminders and offers again"),
+        "resubscribe": _("Send me reminders and offers"),
     }
     choice = forms.ChoiceField(widget=forms.RadioSelect)
 
@@ -120,6 +124,23 @@ class PreferencesForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = [(key, label) for key, label in self.CHOICES.items() if key != "scenario" or scenario]
         self.fields["choice"].choices = choices
+
+    @staticmethod
+    def current_choice(contact: Contact, scenario: Scenario | None, suppressions: list[Suppression]) -> str:
+        """The choice that describes what the contact gets now, so the page opens on it."""
+        everything = [item for item in suppressions if item.scenario_id is None]
+        if contact.unsubscribed_at or any(item.reason != Suppression.Reason.PAUSED for item in everything):
+            return "all"
+        if everything:  # only pauses are left
+            return "pause"
+        if scenario is not None and any(item.scenario_id == scenario.pk for item in suppressions):
+            return "scenario"
+        return "resubscribe"
+
+
+def _current(contact: Contact, scenario: Scenario | None) -> dict[str, str]:
+    suppressions = list(consent.current_suppressions(contact))
+    return {"choice": PreferencesForm.current_choice(contact, scenario, suppressions)}
 
 
 @never_cache
@@ -131,7 +152,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     except signing.BadSignature as error:
         return _refused(request, PREFERENCES, token, error)
     language = contact_language(contact, delivery_id)
-    form = PreferencesForm(request.POST or None, scenario=scenario)
+    form = PreferencesForm(request.POST or None, scenario=scenario, initial=_current(contact, scenario))
     done = None
     if request.method == "POST" and form.is_valid():
         done = form.cleaned_data["choice"]
@@ -143,7 +164,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
             consent.pause(contact, days=30)
         else:
             consent.resubscribe(contact)
-        form = PreferencesForm(scenario=scenario)
+        form = PreferencesForm(scenario=scenario, initial=_current(contact, scenario))
     suppressions = consent.current_suppressions(contact).select_related("scenario").order_by("-created_at")
     return _page(
         request,
