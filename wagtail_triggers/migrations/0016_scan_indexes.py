@@ -1,6 +1,14 @@
-"""Reserved for the set-based scans and bulk claims (issues 11/15/17): indexes for the due and scan queries."""
+"""Set-based inactivity scans and due claims at a million contacts (issues 11, 15, 17).
 
-from django.db import migrations
+The contacts' absence stamp (``absence_anchor_at``, ``absence_rank``) with the partial indexes
+the scans read, so an idle scan skips settled contacts by index; the due chains' index becomes
+a partial one over active enrollments only. Adding the stamp rewrites no rows: every contact
+starts unstamped and is settled by the first scan, while the enrollments already there keep
+deciding who has had which chain.
+"""
+
+import django.db.models.expressions
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -8,4 +16,46 @@ class Migration(migrations.Migration):
         ("wagtail_triggers", "0015_send_path_indexes"),
     ]
 
-    operations = []
+    operations = [
+        migrations.AddField(
+            model_name="contact",
+            name="absence_anchor_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="absence settled since"),
+        ),
+        migrations.AddField(
+            model_name="contact",
+            name="absence_rank",
+            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="absence settled up to, days"),
+        ),
+        migrations.AddIndex(
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(("unsubscribed_at__isnull", True)),
+                fields=["absence_rank", "last_activity_at"],
+                name="wt_contact_absence",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(
+                    ("absence_anchor_at__lt", django.db.models.expressions.F("last_activity_at")),
+                    ("unsubscribed_at__isnull", True),
+                ),
+                fields=["last_activity_at"],
+                name="wt_contact_absence_stale",
+            ),
+        ),
+        migrations.RemoveIndex(
+            model_name="enrollment",
+            name="wt_enrollment_due",
+        ),
+        migrations.AddIndex(
+            model_name="enrollment",
+            index=models.Index(
+                condition=models.Q(("state", "active")),
+                fields=["next_run_at", "id"],
+                name="wt_enrollment_due_active",
+            ),
+        ),
+    ]

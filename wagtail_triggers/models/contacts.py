@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -52,11 +52,31 @@ class Contact(models.Model):
         help_text=_("The later of the last visit and the last order; wake-up chains count from it."),
     )
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+    # The inactivity scans' bookmark, so an idle scan skips settled contacts by index: the scans
+    # are done with the absence that began at ``absence_anchor_at`` up to ``absence_rank`` days.
+    # A new absence (``last_activity_at`` later than the anchor) makes the stamp stale, which
+    # the scans treat as 0 (see ``InactivityKind.scan``): no writer of the activity resets it.
+    absence_anchor_at = models.DateTimeField(_("absence settled since"), null=True, blank=True, editable=False)
+    absence_rank = models.PositiveIntegerField(_("absence settled up to, days"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        indexes = [models.Index(fields=["last_activity_at"], name="wt_contact_activity")]
+        indexes = [
+            models.Index(fields=["last_activity_at"], name="wt_contact_activity"),
+            # The inactivity scans: contacts not yet settled at a rank, absent since a cutoff…
+            models.Index(
+                fields=["absence_rank", "last_activity_at"],
+                condition=Q(unsubscribed_at__isnull=True),
+                name="wt_contact_absence",
+            ),
+            # …and those whose stamp belongs to an earlier absence (they came back since).
+            models.Index(
+                fields=["last_activity_at"],
+                condition=Q(unsubscribed_at__isnull=True, absence_anchor_at__lt=F("last_activity_at")),
+                name="wt_contact_absence_stale",
+            ),
+        ]
         permissions = [("forget_contact", _("Can forget a person (erase their data)"))]
 
     def __str__(self) -> str:
@@ -105,16 +125,8 @@ class Contact(models.Model):
         if self.is_erased:
             return True
         now = now or timezone.now()
-        hard = Q(reason__in=[Suppression.Reason.BOUNCED, Suppression.Reason.COMPLAINED, Suppression.Reason.STAFF])
-        scope = (
-            hard | Q(scenario_id=scenario_id)
-            if transactional
-            else Q(scenario__isnull=True) | Q(scenario_id=scenario_id)
-        )
-        current = Q(lifted_at__isnull=True) & (Q(until__isnull=True) | Q(until__gt=now))
-        if not pauses:
-            current &= ~Q(reason=Suppression.Reason.PAUSED)
-        return self.suppressions.filter(scope & current).exists()
+        blocking = Suppression.blocking(scenario_id, transactional=transactional, now=now, pauses=pauses)
+        return self.suppressions.filter(blocking).exists()
 
     @cached_property
     def is_erased(self) -> bool:
@@ -169,6 +181,21 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact} – {self.get_reason_display()}"
+
+    @classmethod
+    def blocking(cls, scenario_id: int | None, *, transactional: bool, now: datetime, pauses: bool = True) -> Q:
+        """The suppressions that stop a letter of this scenario now (see ``Contact.is_suppressed``;
+        the send path asks it for a whole batch of contacts at once)."""
+        hard = Q(reason__in=[cls.Reason.BOUNCED, cls.Reason.COMPLAINED, cls.Reason.STAFF])
+        scope = (
+            hard | Q(scenario_id=scenario_id)
+            if transactional
+            else Q(scenario__isnull=True) | Q(scenario_id=scenario_id)
+        )
+        current = Q(lifted_at__isnull=True) & (Q(until__isnull=True) | Q(until__gt=now))
+        if not pauses:
+            current &= ~Q(reason=cls.Reason.PAUSED)
+        return scope & current
 
 
 class ErasedAddress(models.Model):

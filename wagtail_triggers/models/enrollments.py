@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from django.db import models, transaction
-from django.db.models import Q
+from django.db import connections, models, transaction
+from django.db.models import Q, Value
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +35,45 @@ class EnrollmentQuerySet(models.QuerySet):
             if state != Enrollment.State.COMPLETED:
                 self._skip_queued(reason or state)
             return self._set_final(state, reason, now)
+
+    def create_from(self, rows: models.QuerySet, **values: Any) -> int:
+        """Create one enrollment per row of ``rows`` in one ``INSERT … SELECT``; returns how many.
+
+        ``values`` maps field names to expressions over the rows (``F("pk")``) or plain values;
+        the other fields get their defaults. Rows that would break a unique constraint (a chain
+        a concurrent worker has just started) are skipped, as ``bulk_create(ignore_conflicts=True)``
+        does, through the backend's own ``INSERT OR IGNORE`` / ``ON CONFLICT DO NOTHING``.
+        Nothing goes through Python per row, so a scan of a million contacts needs no memory.
+        """
+        columns: dict[str, tuple[models.Field, Any]] = {}
+        for field in self.model._meta.concrete_fields:
+            if field.primary_key:
+                continue
+            value = values.pop(field.name, values.pop(field.attname, field.get_default()))
+            if not hasattr(value, "resolve_expression"):
+                value = Value(value, output_field=field)
+            columns[f"wt_col_{field.column}"] = (field, value)
+        if values:
+            raise TypeError(f"Unknown enrollment fields: {', '.join(sorted(values))}")
+        select = rows.order_by().annotate(**{name: value for name, (_f, value) in columns.items()})
+        select = select.values_list(*columns)
+        # The SELECT lists the annotations in the query's order, which need not be ours.
+        fields = [columns[name][0] for name in select.query.annotation_select]
+        sql, params = select.query.get_compiler(using=self.db).as_sql()
+        connection = connections[self.db]
+        quote = connection.ops.quote_name
+        statement = " ".join(
+            (
+                connection.ops.insert_statement(on_conflict=OnConflict.IGNORE),
+                quote(self.model._meta.db_table),
+                f"({', '.join(quote(field.column) for field in fields)})",
+                sql,
+                connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None) or "",
+            )
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            return cursor.rowcount
 
     def _skip_queued(self, reason: str) -> int:
         return Delivery.objects.filter(enrollment__in=self, status=Delivery.Status.QUEUED).update(
@@ -100,7 +141,8 @@ class Enrollment(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["state", "next_run_at"], name="wt_enrollment_due"),
+            # The due chains (engine.claim_due): only active ones, in due order.
+            models.Index(fields=["next_run_at", "id"], condition=Q(state="active"), name="wt_enrollment_due_active"),
             models.Index(fields=["contact", "state"], name="wt_enrollment_contact"),
             models.Index(fields=["scenario", "started_at"], name="wt_enrollment_started"),
         ]

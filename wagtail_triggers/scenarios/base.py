@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.functional import Promise
 
 from ..choices import EventOutcome
@@ -98,6 +99,20 @@ class ScenarioKind:
         minimum = scenario.min_total
         data = snapshot.get(self.subject_type or "")
         return not (minimum and data and Decimal(data.get("total") or 0) < minimum)
+
+    def audience_q(self, scenario: Scenario) -> Q:
+        """:meth:`audience_allows` as a condition on contacts, for set-based scans (which have
+        no subject, so ``min_total`` does not apply)."""
+        audience = Q()
+        if scenario.exclude_staff:
+            staff = get_user_model()._default_manager.filter(pk=OuterRef("user_id"), is_staff=True)
+            audience &= Q(~Exists(staff))
+        previous = scenario.previous_orders
+        if previous == scenario.PreviousOrders.WITH:
+            audience &= Q(orders_count__gt=0)
+        elif previous == scenario.PreviousOrders.WITHOUT:
+            audience &= Q(orders_count=0)
+        return audience
 
     @staticmethod
     def first_delay(scenario: Scenario) -> timedelta | None:

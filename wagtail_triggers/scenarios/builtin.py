@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 from datetime import datetime, timedelta
+from functools import reduce
 
-from django.db.models import Exists, OuterRef, Q
+from django.db import transaction
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Concat
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -203,7 +207,8 @@ class InactivityKind(ScenarioKind):
 
     All inactivity kinds share one exclusive group: a contact is in at most one of them at a
     time, and for one absence (one value of ``last_activity_at``) a kind fires once and never
-    after a longer-absence kind has fired.
+    after a longer-absence kind has fired. The longest matching absence wins: a scan leaves
+    alone every contact a longer enabled inactivity scenario would take.
     """
 
     days: int = 0
@@ -217,30 +222,114 @@ class InactivityKind(ScenarioKind):
         # The same events the engine counts as activity (a cart update is a visit).
         return Q(kind__in=sorted(ACTIVITY_EVENTS))
 
-    def scan(self, scenario: Scenario, now: datetime, limit: int = 1000) -> int:
-        group = Enrollment.objects.filter(contact=OuterRef("pk"), exclusive_key=self.group)
-        due = (
-            Contact.objects.filter(last_activity_at__lte=now - timedelta(days=self.days), unsubscribed_at__isnull=True)
-            .exclude(Exists(group.filter(state=Enrollment.State.ACTIVE)))
-            .exclude(Exists(Suppression.objects.filter(contact=OuterRef("pk"), **PERMANENTLY_OUT)))
-            .exclude(Exists(group.filter(anchor_at=OuterRef("last_activity_at"), rank__gte=self.days)))
-            .order_by("last_activity_at")[:limit]
-        )
-        enrolled = 0
-        for contact in due:
-            started = self.start(
-                scenario,
-                contact,
-                subject_id=f"absence:{contact.last_activity_at.isoformat()}",
+    def scan(self, scenario: Scenario, now: datetime) -> int:
+        """Enrol every due contact in one ``INSERT … SELECT``, then stamp the contacts this scan
+        has settled, so the next scan finds only contacts whose absence crossed a threshold.
+
+        A constant number of queries whatever the population (see docs/performance.md).
+        """
+        delay = self.first_delay(scenario)
+        if delay is None:
+            return 0
+        with transaction.atomic():
+            # Workers scanning the same scenario take turns; scans of different ones never
+            # compete for a contact (see ``_unsettled``).
+            list(Scenario.objects.select_for_update().filter(pk=scenario.pk).values_list("pk"))
+            others = self._others(scenario)
+            unsettled = self._unsettled(scenario, now, others)
+            absence = Cast("last_activity_at", CharField())
+            enrolled = Enrollment.objects.create_from(
+                unsettled.filter(self.audience_q(scenario), ~Exists(self._suppressed())),
+                scenario=Value(scenario.pk),
+                contact=F("pk"),
+                subject_id=Concat(Value("absence:"), absence),
+                started_at=now,
+                next_run_at=now + delay,
                 snapshot={},
-                at=now,
+                snapshot_at=now,
                 exclusive_key=self.group,
-                once_key=f"{scenario.pk}:{contact.pk}:{contact.last_activity_at.isoformat()}",
-                anchor_at=contact.last_activity_at,
+                once_key=Concat(Value(f"{scenario.pk}:"), Cast("pk", CharField()), Value(":"), absence),
+                anchor_at=F("last_activity_at"),
                 rank=self.days,
             )
-            enrolled += started is not None
+            self._settle(scenario, now, others)
         return enrolled
+
+    # -- the set conditions of a scan ------------------------------------------------------
+    def _others(self, scenario: Scenario) -> list[tuple[InactivityKind, Scenario]]:
+        """The other enabled scenarios of this group that have a letter to send."""
+        kinds = {kind.kind: kind for kind in registry if isinstance(kind, InactivityKind) and kind.group == self.group}
+        found = (
+            Scenario.objects.enabled().filter(kind__in=kinds, steps__enabled=True).exclude(pk=scenario.pk).distinct()
+        )
+        return [(kinds[other.kind], other) for other in found]
+
+    def _ranks_below(self) -> list[int]:
+        """Every stamp a contact can carry that is lower than this kind's days."""
+        days = {kind.days for kind in registry if isinstance(kind, InactivityKind) and kind.group == self.group}
+        return sorted({0} | {d for d in days if d < self.days})
+
+    def _group(self):
+        return Enrollment.objects.filter(contact=OuterRef("pk"), exclusive_key=self.group)
+
+    @staticmethod
+    def _suppressed():
+        return Suppression.objects.filter(contact=OuterRef("pk"), **PERMANENTLY_OUT)
+
+    def _absent(self, now: datetime, others) -> QuerySet[Contact]:
+        """Subscribed contacts absent for ``days`` whom no longer enabled scenario wants, and
+        whom the scans have not stamped this far for their current absence.
+
+        Found through the ``wt_contact_absence`` indexes (a stamp of an earlier absence counts
+        as none). A longer scenario's claim is a condition, not the order of the scans: its
+        scan may not have run yet, or may have stopped at an error.
+        """
+        contacts = Contact.objects.filter(
+            Q(absence_rank__in=self._ranks_below()) | Q(absence_anchor_at__lt=F("last_activity_at")),
+            unsubscribed_at__isnull=True,
+            last_activity_at__lte=now - timedelta(days=self.days),
+        )
+        longer = [
+            Q(last_activity_at__lte=now - timedelta(days=kind.days)) & kind.audience_q(other)
+            for kind, other in others
+            if kind.days > self.days
+        ]
+        return contacts.exclude(reduce(operator.or_, longer)) if longer else contacts
+
+    def _reached(self) -> Exists:
+        """A kind of this rank or longer has fired in the contact's current absence."""
+        return Exists(self._group().filter(anchor_at=OuterRef("last_activity_at"), rank__gte=self.days))
+
+    def _unsettled(self, scenario: Scenario, now: datetime, others) -> QuerySet[Contact]:
+        """The contacts this scenario may take now, before its audience: absent, in no running
+        chain of the group, and not yet reached in this absence."""
+        running = self._group().filter(state=Enrollment.State.ACTIVE)
+        return self._absent(now, others).filter(~Exists(running), ~self._reached())
+
+    def _settle(self, scenario: Scenario, now: datetime, others) -> int:
+        """Stamp the contacts this scan is done with for their current absence: those it has
+        enrolled (now or earlier) and those no scenario of this rank or shorter would take
+        (audience, suppression). The stamp is the longest enabled threshold their absence has
+        reached, so only crossing the next one brings them back to a scan."""
+        audiences = [
+            self.audience_q(scenario),
+            *(kind.audience_q(other) for kind, other in others if kind.days < self.days),
+        ]
+        wanted = Q(~Exists(self._suppressed()))
+        if all(audiences):  # an empty Q is everyone, which an OR of Q objects would drop
+            wanted &= reduce(operator.or_, audiences)
+        running_elsewhere = (
+            self._group()
+            .filter(state=Enrollment.State.ACTIVE)
+            .exclude(scenario=scenario, anchor_at=OuterRef("last_activity_at"))
+        )
+        thresholds = sorted({self.days, *(kind.days for kind, _other in others)}, reverse=True)
+        reached = Case(
+            *(When(last_activity_at__lte=now - timedelta(days=days), then=Value(days)) for days in thresholds),
+            default=Value(self.days),
+        )
+        done = self._absent(now, others).filter(~Exists(running_elsewhere), Q(self._reached()) | ~wanted)
+        return done.update(absence_anchor_at=F("last_activity_at"), absence_rank=reached)
 
 
 @registry.register
