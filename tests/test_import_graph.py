@@ -78,7 +78,48 @@ def _targets(node: ast.Import | ast.ImportFrom, source: str, is_package: bool, m
             yield name
 
 
+DYNAMIC_IMPORTERS = {"import_module", "import_string", "__import__"}
+
+
+def _dynamic_target(node: ast.Call, source: str) -> str | None:
+    """The module an ``import_module(...)``-style call names: a literal, or an f-string whose
+    only placeholder is ``__name__``; None when the target is computed (a variable)."""
+    argument = node.args[0] if node.args else None
+    if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+        return argument.value
+    if isinstance(argument, ast.JoinedStr):
+        parts = []
+        for value in argument.values:
+            if isinstance(value, ast.Constant):
+                parts.append(str(value.value))
+            elif isinstance(value, ast.FormattedValue) and ast.unparse(value.value) == "__name__":
+                parts.append(source)
+            else:
+                return None
+        return "".join(parts)
+    return None
+
+
+def dynamic_imports() -> Iterator[tuple[str, int, str | None]]:
+    """Every call of ``import_module``/``import_string``/``__import__`` in the package:
+    (module, line, target or None when computed)."""
+    for source, path in package_modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                if name in DYNAMIC_IMPORTERS:
+                    yield source, node.lineno, _dynamic_target(node, source)
+
+
+def _resolve(name: str, modules: dict) -> str | None:
+    while name and name not in modules and "." in name:
+        name = name.rpartition(".")[0]
+    return name if name in modules else None
+
+
 def package_imports() -> list[Import]:
+    """Static imports, plus ``import_module("…")`` calls with a literal target: a loop closed
+    through importlib is a loop all the same."""
     modules = package_modules()
     found: list[Import] = []
     for source, path in modules.items():
@@ -93,6 +134,10 @@ def package_imports() -> list[Import]:
             commented = any("#" in line for line in nearby)
             for target in _targets(node, source, path.name == "__init__.py", modules):
                 found.append(Import(source, target, node.lineno, id(node) in inside, commented))
+    for source, line, name in dynamic_imports():
+        target = _resolve(name or "", modules)
+        if target and target != source:
+            found.append(Import(source, target, line, local=True, commented=True))
     return found
 
 
@@ -187,6 +232,38 @@ def test_every_function_local_import_says_why():
         f"{edge.source}:{edge.line} → {edge.target}" for edge in package_imports() if edge.local and not edge.commented
     ]
     assert silent == []
+
+
+# Imports by computed name, each with its reason. Anything else must be a plain import, so the
+# graph above sees it.
+COMPUTED_IMPORTS = {
+    # The package's lazy public names (``_EXPORTS``): importing ``wagtail_triggers`` (as the shop
+    # adapters do) must not need the app registry nor load the engine.
+    PACKAGE: "lazy public API",
+    # Settings name the site's own callables (coupon provider, recommendations, mailer backend).
+    f"{PACKAGE}.conf": "callables named in settings",
+    f"{PACKAGE}.recommendations": "callables named in settings",
+}
+
+
+def test_imports_by_computed_name_are_only_the_allowed_ones():
+    computed = sorted({source for source, _line, target in dynamic_imports() if target is None})
+    assert [source for source in computed if source not in COMPUTED_IMPORTS] == []
+
+
+@pytest.mark.parametrize(
+    ("code", "target"),
+    [
+        ('import_module("wagtail_triggers.engine")', "wagtail_triggers.engine"),
+        ('importlib.import_module(f"{__name__}.base")', "wagtail_triggers.scenarios.base"),
+        ('import_string("wagtail_triggers.coupons.issue")', "wagtail_triggers.coupons.issue"),
+        ('import_module(f"{__name__}.{module}")', None),
+        ("import_string(setting)", None),
+    ],
+)
+def test_the_graph_reads_imports_through_importlib(code, target):
+    call = ast.parse(code).body[0].value
+    assert _dynamic_target(call, "wagtail_triggers.scenarios") == target
 
 
 OPTIONAL = {f"{PACKAGE}.contrib.oscar": "oscar"}  # adapters whose shop may not be installed

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .letter_versions import split_letter
-from .scenarios.registry import UnknownKind, registry
+from .kinds import UnknownKind, registry
 
 if TYPE_CHECKING:  # pragma: no cover
     from .scenarios.base import ScenarioKind

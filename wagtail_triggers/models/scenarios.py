@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..scenarios.registry import registry
+from ..kinds import registry
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenarios.base import ScenarioKind

@@ -1,21 +1,12 @@
-"""Scenario kinds: the code half of a scenario (triggers, goals, default chain)."""
+"""Scenario kinds: the code half of a scenario (triggers, goals, default chain).
+
+Importing this package needs the app registry (the kinds' base class uses the models); the
+models themselves use the leaf :mod:`wagtail_triggers.kinds`, so there is no cycle.
+"""
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
-
+from .base import KindOption, ScenarioKind, StepSpec
 from .registry import registry
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .base import KindOption, ScenarioKind, StepSpec
-
 __all__ = ["KindOption", "ScenarioKind", "StepSpec", "registry"]
-
-
-def __getattr__(name: str) -> Any:
-    # Lazy: the models import the registry through this package, and the kinds' base class
-    # imports the models, so the package itself must not import ``base`` on the way in.
-    if name in {"KindOption", "ScenarioKind", "StepSpec"}:
-        return getattr(import_module(f"{__name__}.base"), name)
-    raise AttributeError(name)

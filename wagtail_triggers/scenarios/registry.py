@@ -1,47 +1,11 @@
-"""The registry of scenario kinds. Sites add their own with ``registry.register``.
+"""The public home of the kind registry: ``from wagtail_triggers.scenarios.registry import registry``.
 
-A leaf (kinds are only type hints here), so the models can look kinds up without importing them.
+The registry itself lives in the leaf module :mod:`wagtail_triggers.kinds`, so that the models
+can use it without importing this package.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from ..kinds import KindRegistry, UnknownKind, registry
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .base import ScenarioKind
-
-
-class UnknownKind(LookupError):
-    pass
-
-
-class KindRegistry:
-    def __init__(self) -> None:
-        self._kinds: dict[str, ScenarioKind] = {}
-
-    def register(self, kind: type[ScenarioKind] | ScenarioKind) -> type[ScenarioKind] | ScenarioKind:
-        """Register a kind (usable as a class decorator)."""
-        instance = kind() if isinstance(kind, type) else kind
-        if not instance.kind:
-            raise ValueError("A scenario kind needs a `kind` identifier.")
-        self._kinds[instance.kind] = instance
-        return kind
-
-    def get(self, kind: str) -> ScenarioKind:
-        try:
-            return self._kinds[kind]
-        except KeyError:
-            raise UnknownKind(kind) from None
-
-    def __iter__(self) -> Iterator[ScenarioKind]:
-        return iter(sorted(self._kinds.values(), key=lambda k: (k.priority, k.kind)))
-
-    def __contains__(self, kind: str) -> bool:
-        return kind in self._kinds
-
-    def triggered_by(self, event_kind: str) -> list[ScenarioKind]:
-        return [k for k in self if event_kind in k.trigger_events]
-
-
-registry = KindRegistry()
+__all__ = ["KindRegistry", "UnknownKind", "registry"]
