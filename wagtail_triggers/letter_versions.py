@@ -40,6 +40,11 @@ def _normalise(text: str) -> str:
     return "\n".join(line.rstrip() for line in lines).strip("\n")
 
 
+def same_text(first: str, second: str) -> bool:
+    """The same text but for line endings and trailing spaces (which the admin's form changes)."""
+    return _normalise(first) == _normalise(second)
+
+
 def content_digest(subject: str, preheader: str, body: str) -> str:
     """sha256 hex of a letter's content, the same for the same text whatever its line endings."""
     content = "\0".join(_normalise(part) for part in (subject, preheader, body))

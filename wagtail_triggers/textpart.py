@@ -35,7 +35,7 @@ _BLOCK = {
     "ol",
 }
 _SKIP = {"head", "style", "script", "title", "noscript"}
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"[ \t\n\r\f\v]+")  # HTML's white space: a no-break space stays
 _HIDDEN = re.compile(r"display\s*:\s*none|max-height\s*:\s*0", re.I)
 
 
@@ -86,6 +86,6 @@ def html_to_text(html: str) -> str:
     body = root.find("body")
     out: list[str] = []
     _walk(body if body is not None else root, out)
-    lines = (" ".join(line.split()) for line in "".join(out).splitlines())
+    lines = (_SPACES.sub(" ", line).strip(" \t\r\f\v") for line in "".join(out).splitlines())
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from .. import conf
+from ..letter_language import LETTER_FIELDS, letter_in_language
+from ..letter_versions import same_text
 from ..models import Contact, EmailTemplate, Scenario, Step
 from ..provisioning import SetupResult, create_steps, ensure_letters
 from ..scenarios.base import KindOption
@@ -27,7 +29,7 @@ from .choosers import contact_chooser_viewset
 from .permissions import can_see_contacts
 from .previewing import letter_context
 from .testsend import MAX_RECIPIENTS, too_many_recipients
-from .variables import variable_groups
+from .variables import unknown_variables, variable_groups
 from .widgets import MJMLEditor, VariableInput
 
 # -- delays -----------------------------------------------------------------------------------
@@ -351,6 +353,7 @@ class EmailTemplateForm(WagtailAdminModelForm):
                 del self.fields["preview_contact"]
         key = instance.key or self.initial.get("key") or ""
         language = instance.language or conf.default_language()
+        self._show_in_language(instance)
         groups = variable_groups(key, language)
         for name in ("subject", "preheader"):
             if name in self.fields and isinstance(self.fields[name].widget, VariableInput):
@@ -362,6 +365,41 @@ class EmailTemplateForm(WagtailAdminModelForm):
                     for group in groups
                     if group.name not in ("links", "letter")
                 ]
+
+    def _show_in_language(self, instance: EmailTemplate) -> None:
+        """A saved letter is shown in its own language's words (see letter_language): the
+        Russian letter's editor reads and edits Russian, not the shipped English msgids."""
+        self.stored_text = {name: getattr(instance, name) or "" for name in LETTER_FIELDS}
+        self.shown_text = letter_in_language(self.stored_text, instance.language) if instance.pk else {}
+        if not self.is_bound:
+            self.initial.update({name: text for name, text in self.shown_text.items() if name in self.fields})
+
+    def clean(self):
+        """Text posted as it was shown is kept as stored: an unedited shipped copy keeps its
+        gettext source, so it still matches its shipped version and follows upgrades."""
+        data = super().clean()
+        for name, shown in self.shown_text.items():
+            if name in data and same_text(data[name] or "", shown):
+                data[name] = self.stored_text[name]
+        key = data.get("key") or self.instance.key
+        language = data.get("language") or self.instance.language or conf.default_language()
+        sources = [data[name] for name in LETTER_FIELDS if data.get(name)]
+        self.unknown_variables = unknown_variables(sources, key, language) if key and not self.errors else []
+        return data
+
+    def variable_warnings(self) -> list[str]:
+        """One message per name the scenario does not have: it would render blank."""
+        messages = []
+        for unknown in getattr(self, "unknown_variables", []):
+            if unknown.suggestion:
+                message = _(
+                    "“%(name)s” is not a variable of this scenario's letters and renders blank. "
+                    "Did you mean “%(suggestion)s”?"
+                )
+            else:
+                message = _("“%(name)s” is not a variable of this scenario's letters and renders blank.")
+            messages.append(message % {"name": unknown.name, "suggestion": unknown.suggestion})
+        return messages
 
     def clean_key(self):
         key = self.cleaned_data.get("key", "").strip()

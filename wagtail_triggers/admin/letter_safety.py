@@ -37,4 +37,6 @@ class LetterSafetyMixin:
                 _("Removed from the letter: %(items)s. Scripts, event handlers and frames do not work in email.")
                 % {"items": ", ".join(removed)},
             )
+        for warning in form.variable_warnings():  # saved anyway: a warning, not a refusal
+            messages.warning(self.request, warning)
         return response

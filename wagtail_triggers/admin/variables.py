@@ -253,8 +253,10 @@ def _first_unknown(lookups: tuple[str, ...], paths: set[str], context: dict[str,
     """The shortest unknown prefix of ``lookups`` whose parent is a dict of the context."""
     value: Any = context
     for depth, part in enumerate(lookups):
+        if value is None and depth:  # a group other scenarios have (a cart in a wake-up letter)
+            return ".".join(lookups[: depth + 1])
         if not isinstance(value, dict):
-            return None  # a list index, a string's method, or a value absent from this scenario
+            return None  # a list index or a string's method
         if part not in value:
             return ".".join(lookups[: depth + 1])
         value = value[part]
