@@ -22,7 +22,7 @@ from .choices import EventOutcome
 from .coupons import redeem_coupons
 from .dispatch import send_queued
 from .events import VISIT_EVENTS, EventKind
-from .goals import goal_reached
+from .goals import goal_reached, goal_reason
 from .models import Contact, Delivery, Enrollment, Event, Scenario, Step
 from .payloads import CUSTOMER_FIELDS
 from .scenarios.registry import registry
@@ -111,8 +111,8 @@ def process_event(event: Event, report: TickReport) -> None:
     running = contact.enrollments.filter(state=Enrollment.State.ACTIVE, scenario__kind__in=_registered_kinds())
     for enrollment in running.select_related("scenario", "contact"):
         with isolated(enrollment.scenario, report, f"event {event.pk}", event=event):
-            if goal_reached(enrollment):
-                enrollment.finish(Enrollment.State.GOAL, f"goal: {event.kind}", now=event.occurred_at)
+            if goal := goal_reached(enrollment):  # the goal that matched, not this event's kind
+                enrollment.finish(Enrollment.State.GOAL, goal_reason(goal), now=event.occurred_at)
                 report.add(EventOutcome.STOPPED)
     for scenario in Scenario.objects.enabled().filter(kind__in=[k.kind for k in _kinds_for(event.kind)]):
         if scenario.enabled_at and event.occurred_at < scenario.enabled_at:

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from wagtail.models import ModelLogEntry
 
 from tests.conftest import cart_payload
@@ -203,3 +204,64 @@ def test_the_anonymous_placeholder_cannot_be_exported_or_forgotten(admin_client,
     response = admin_client.post(reverse("wagtail_triggers_contacts:forget", args=[placeholder.pk]))
     assert response.status_code == 302 and Contact.objects.filter(email=PLACEHOLDER_EMAIL).exists()
     assert Delivery.objects.get().contact == placeholder  # her letter is still counted, anonymously
+
+
+def _chain_cells(html: str) -> str:
+    """The contact page's "Chains" table only (the events table names event kinds on purpose)."""
+    start = html.index("<h2 class=\"w-h3\">Chains</h2>")
+    return html[start : html.index("</table>", start)]
+
+
+def test_a_chain_ended_by_an_order_says_so_not_the_event_being_processed(admin_client, anna):
+    # The shop reports a first order as "registered" then "order completed": the engine meets the
+    # registration first, and the order (already stored) is what reached the cart chain's goal.
+    moment = timezone.now() + timedelta(hours=3)
+    record_event("customer_registered", email="anna@example.com", occurred_at=moment)
+    order = {
+        "id": "o1",
+        "number": "N-1",
+        "cart_id": "c1",
+        "url": "https://shop.example/orders/o1/",
+        "currency": "EUR",
+        "lines": cart_payload("c1")["lines"],
+    }
+    record_event("order_completed", email="anna@example.com", data=order, occurred_at=moment)
+    tick(moment + timedelta(minutes=1))
+    chain = Enrollment.objects.get(contact=anna, scenario__kind="forgotten_cart")
+    assert (chain.state, chain.stop_reason) == (Enrollment.State.GOAL, "goal: order_completed")
+    chains = _chain_cells(admin_client.get(reverse("wagtail_triggers_contacts:inspect", args=[anna.pk])).content.decode())
+    assert "Goal reached: placed an order" in chains
+    assert "customer_registered" not in chains and "goal:" not in chains
+
+
+def test_chain_subjects_are_words_and_money_not_internal_ids(admin_client, anna, enable):
+    enable("wakeup_360")
+    away_since = timezone.now() - timedelta(days=370)
+    record_event("customer_seen", email="tom@example.com", occurred_at=away_since)
+    tick(timezone.now() + timedelta(seconds=2))
+    tom = Contact.objects.get(email="tom@example.com")
+    assert tom.enrollments.get().subject_id.startswith("absence:")
+
+    anna_chains = _chain_cells(
+        admin_client.get(reverse("wagtail_triggers_contacts:inspect", args=[anna.pk])).content.decode()
+    )
+    assert "Forgotten cart <span class=\"w-triggers-muted\">— cart c1 — €61.80</span>" in anna_chains
+    tom_chains = _chain_cells(admin_client.get(reverse("wagtail_triggers_contacts:inspect", args=[tom.pk])).content.decode())
+    day = date_format(timezone.localtime(tom.last_activity_at), "DATE_FORMAT")
+    assert f"Wake-up after 360 days <span class=\"w-triggers-muted\">— absence since {day}</span>" in tom_chains
+    assert "absence:" not in tom_chains
+
+
+def test_outcome_and_subject_labels(anna):
+    from django.utils import translation
+
+    chain = Enrollment.objects.get(contact=anna)
+    chain.finish(Enrollment.State.GOAL, "goal: order_completed")
+    with translation.override("en"):
+        assert chain.outcome_label == "Goal reached: placed an order"
+        assert chain.subject_label == "cart c1 — €61.80"
+    chain.finish(Enrollment.State.STOPPED, "unsubscribed")
+    with translation.override("en"):
+        assert chain.outcome_label == "Stopped (Unsubscribed)"
+    chain.finish(Enrollment.State.STOPPED, "a kind's own reason")
+    assert chain.outcome_label.endswith("(a kind's own reason)")
