@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -206,9 +207,40 @@ def test_the_anonymous_placeholder_cannot_be_exported_or_forgotten(admin_client,
     assert Delivery.objects.get().contact == placeholder  # her letter is still counted, anonymously
 
 
+def test_removing_from_a_chain_asks_for_confirmation_first(admin_client, anna):
+    enrollment = Enrollment.objects.get(contact=anna)
+    url = reverse("wagtail_triggers_contacts:remove_from_chain", args=[anna.pk, enrollment.pk])
+    detail = admin_client.get(reverse("wagtail_triggers_contacts:inspect", args=[anna.pk])).content.decode()
+    assert f'href="{url}"' in detail  # the contact page links to the question, it does not act
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Remove anna@example.com from the chain “Forgotten cart”?" in html
+    assert re.search(r"Letter 2, due\s*<button[^>]*w-human-readable-date.*?>In \d+\s(hours?|days?)</time>", html, re.S)
+    assert "and the letters after it will not be sent." in html
+    assert "Yes, remove from this chain" in html and "Cancel" in html
+    enrollment.refresh_from_db()
+    assert enrollment.state == Enrollment.State.ACTIVE  # asking changed nothing
+    assert not ModelLogEntry.objects.for_instance(anna).exists()
+    assert admin_client.post(url).status_code == 302
+    enrollment.refresh_from_db()
+    assert enrollment.state == Enrollment.State.STOPPED
+    # Asked again once the chain is over: no question, just the note.
+    again = admin_client.get(url, follow=True).content.decode()
+    assert "That chain had already ended." in again
+
+
+def test_removing_from_another_contacts_chain_is_not_found(admin_client, anna):
+    other = Contact.objects.create(email="boris@example.com")
+    enrollment = Enrollment.objects.get(contact=anna)
+    url = reverse("wagtail_triggers_contacts:remove_from_chain", args=[other.pk, enrollment.pk])
+    assert admin_client.get(url).status_code == 404
+    assert admin_client.post(url).status_code == 404
+
+
 def _chain_cells(html: str) -> str:
     """The contact page's "Chains" table only (the events table names event kinds on purpose)."""
-    start = html.index("<h2 class=\"w-h3\">Chains</h2>")
+    start = html.index('<h2 class="w-h3">Chains</h2>')
     return html[start : html.index("</table>", start)]
 
 
@@ -229,7 +261,9 @@ def test_a_chain_ended_by_an_order_says_so_not_the_event_being_processed(admin_c
     tick(moment + timedelta(minutes=1))
     chain = Enrollment.objects.get(contact=anna, scenario__kind="forgotten_cart")
     assert (chain.state, chain.stop_reason) == (Enrollment.State.GOAL, "goal: order_completed")
-    chains = _chain_cells(admin_client.get(reverse("wagtail_triggers_contacts:inspect", args=[anna.pk])).content.decode())
+    chains = _chain_cells(
+        admin_client.get(reverse("wagtail_triggers_contacts:inspect", args=[anna.pk])).content.decode()
+    )
     assert "Goal reached: placed an order" in chains
     assert "customer_registered" not in chains and "goal:" not in chains
 
@@ -245,10 +279,12 @@ def test_chain_subjects_are_words_and_money_not_internal_ids(admin_client, anna,
     anna_chains = _chain_cells(
         admin_client.get(reverse("wagtail_triggers_contacts:inspect", args=[anna.pk])).content.decode()
     )
-    assert "Forgotten cart <span class=\"w-triggers-muted\">— cart c1 — €61.80</span>" in anna_chains
-    tom_chains = _chain_cells(admin_client.get(reverse("wagtail_triggers_contacts:inspect", args=[tom.pk])).content.decode())
+    assert 'Forgotten cart <span class="w-triggers-muted">— cart c1 — €61.80</span>' in anna_chains
+    tom_chains = _chain_cells(
+        admin_client.get(reverse("wagtail_triggers_contacts:inspect", args=[tom.pk])).content.decode()
+    )
     day = date_format(timezone.localtime(tom.last_activity_at), "DATE_FORMAT")
-    assert f"Wake-up after 360 days <span class=\"w-triggers-muted\">— absence since {day}</span>" in tom_chains
+    assert f'Wake-up after 360 days <span class="w-triggers-muted">— absence since {day}</span>' in tom_chains
     assert "absence:" not in tom_chains
 
 
@@ -265,3 +301,19 @@ def test_outcome_and_subject_labels(anna):
         assert chain.outcome_label == "Stopped (Unsubscribed)"
     chain.finish(Enrollment.State.STOPPED, "a kind's own reason")
     assert chain.outcome_label.endswith("(a kind's own reason)")
+
+
+def test_dates_on_the_contact_page_and_listing_are_wagtails_human_readable_ones(admin_client, anna):
+    """One date style everywhere, as in Wagtail's own listings: "3 hours ago" with the full date
+    and time in a tooltip; the next letter reads "in …", not "just now"."""
+    enrollment = Enrollment.objects.get(contact=anna)
+    html = admin_client.get(reverse("wagtail_triggers_contacts:inspect", args=[anna.pk])).content.decode()
+    dates = re.findall(r'class="w-human-readable-date".*?<time[^>]*>(.*?)</time>', html, re.S)
+    assert len(dates) >= 5  # last activity, the chain's start and next letter, the letter, the event
+    assert any(re.fullmatch(r"In \d+\s(hours?|days?)", text.strip()) for text in dates), dates
+    assert any(text.strip().endswith("ago") or text.strip() == "Just now" for text in dates), dates
+    assert re.search(r"\d{2}/\d{2}/\d{4}", html) is None  # no SHORT_DATETIME_FORMAT left
+    assert enrollment.started_at.strftime("%Y-%m-%dT%H:%M") in html  # the machine-readable datetime
+    listing = admin_client.get(reverse("wagtail_triggers_contacts:index")).content.decode()
+    row = listing[listing.index("anna@example.com") :]
+    assert 'class="w-human-readable-date"' in row[:3000]

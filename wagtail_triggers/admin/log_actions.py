@@ -6,11 +6,22 @@ Publishing, editing, locking and reverting letters are Wagtail's own actions
 
 from __future__ import annotations
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from wagtail.log_actions import LogFormatter
 
 from .testsend import masked_recipients
+
+
+def _when(iso: str) -> str:
+    """A logged ISO moment in the admin's date format (Wagtail's tooltips use DATETIME_FORMAT)."""
+    moment = parse_datetime(iso)
+    if moment is None:
+        return iso
+    return date_format(timezone.localtime(moment) if timezone.is_aware(moment) else moment, "DATETIME_FORMAT")
 
 
 class SwitchedOn(LogFormatter):
@@ -24,7 +35,7 @@ class SwitchedOn(LogFormatter):
                 "Switched on, including events since %(since)s (%(count)d chain started)",
                 "Switched on, including events since %(since)s (%(count)d chains started)",
                 count,
-            ) % {"since": data["since"][:16].replace("T", " "), "count": count}
+            ) % {"since": _when(data["since"]), "count": count}
         return _("Switched on")
 
 

@@ -467,9 +467,48 @@ class UnsubscribeContactView(ContactActionView):
 
 
 class RemoveFromChainView(ContactActionView):
+    """GET asks for a confirmation (what stops, what is kept); POST stops the chain."""
+
+    http_method_names = ["get", "post"]
+    template_name = "wagtail_triggers/admin/remove_from_chain.html"
+    header_icon = "warning"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.enrollment_pk = kwargs["enrollment_pk"]
+
+    @cached_property
+    def enrollment(self) -> Enrollment:
+        return get_object_or_404(
+            Enrollment.objects.select_related("scenario"), pk=self.enrollment_pk, contact=self.object
+        )
+
+    def get_page_title(self):
+        return _("Remove from this chain")
+
+    def get_page_subtitle(self):
+        return str(self.object)
+
+    def get(self, request, *args, **kwargs):
+        if self.enrollment.state != Enrollment.State.ACTIVE:
+            messages.info(request, _("That chain had already ended."))
+            return self.redirect_back()
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        enrollment = self.enrollment
+        context.update(
+            object=self.object,
+            enrollment=enrollment,
+            queued=enrollment.deliveries.filter(status=Delivery.Status.QUEUED).count(),
+            cancel_url=reverse("wagtail_triggers_contacts:inspect", args=[self.object.pk]),
+        )
+        return context
+
     def post(self, request, *args, **kwargs):
         contact = self.object
-        enrollment = get_object_or_404(Enrollment, pk=kwargs["enrollment_pk"], contact=contact)
+        enrollment = self.enrollment
         if enrollment.state == Enrollment.State.ACTIVE:
             enrollment.stop(StopReason.REMOVED_BY_STAFF)
             log(
