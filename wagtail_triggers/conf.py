@@ -29,6 +29,11 @@ DEFAULTS: dict[str, Any] = {
     "TRIGGERS_LANGUAGES": None,
     "TRIGGERS_COUPON_PROVIDER": "wagtail_triggers.coupons.issue_stored_coupon",
     "TRIGGERS_ENQUEUE_EVENTS": True,
+    # The doorbell (issue 11): the cache holding "a task is waiting" (None: django-q2's cache,
+    # Q_CLUSTER["cache"], else "default"; share it between web and worker processes) and how
+    # long that mark lasts if its task is lost.
+    "TRIGGERS_DOORBELL_CACHE": None,
+    "TRIGGERS_DOORBELL_TTL": timedelta(seconds=30),
     "TRIGGERS_TICK_BATCH_SIZE": 200,
     "TRIGGERS_MAX_LETTERS_PER_DAY": 3,
     "TRIGGERS_SEND_RETRIES": 5,

@@ -12,16 +12,17 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import conf
 from .choices import EventOutcome
 from .coupons import redeem_coupons
 from .dispatch import send_queued
-from .events import VISIT_EVENTS, EventKind
+from .events import VISIT_EVENTS, EventKind, answer_doorbell, ring
 from .goals import goal_reached, goal_reason
 from .models import Contact, Delivery, Enrollment, Event, Scenario, Step
 from .payloads import CUSTOMER_FIELDS
@@ -241,60 +242,161 @@ def _steps_by_scenario() -> dict[int, list[Step]]:
     return steps
 
 
+class Claim(NamedTuple):
+    """What a due enrollment at ``position`` gets: ``step``'s letter, then ``following`` (or the end)."""
+
+    position: int
+    step: Step
+    following: Step | None
+
+
 def claim_due(now: datetime, report: TickReport, *, limit: int | None = None) -> int:
-    """Create the Delivery of every due enrollment and move the enrollment to its next step."""
+    """Create the Delivery of every due enrollment and move the enrollment to its next step.
+
+    In bulk, in one transaction: the due rows are locked (``FOR UPDATE SKIP LOCKED`` on
+    PostgreSQL, so workers claim different rows), their deliveries are inserted with one
+    ``bulk_create`` and the enrollments move on with one UPDATE per (step, next step) — a
+    constant number of queries however many rows are due. A step that already has its delivery
+    (another worker claimed it: the unique constraint decided) is not inserted again and does not
+    move its enrollment. Returns how many due enrollments this call took (0: nothing is due).
+    """
     limit = limit or conf.get("TRIGGERS_TICK_BATCH_SIZE")
     steps = _steps_by_scenario()
-    claimed = 0
     with transaction.atomic():
-        due = _lock(
-            Enrollment.objects.filter(
-                state=Enrollment.State.ACTIVE,
-                next_run_at__lte=now,
-                scenario__enabled=True,
-                scenario__kind__in=[kind.kind for kind in registry],  # a broken scenario's chains wait
-            ).order_by("next_run_at", "pk")
-        )[:limit]
-        for enrollment in due:
-            chain = [s for s in steps.get(enrollment.scenario_id, []) if s.position >= enrollment.next_position]
+        due = list(
+            _lock(
+                Enrollment.objects.filter(
+                    state=Enrollment.State.ACTIVE,
+                    next_run_at__lte=now,
+                    scenario__enabled=True,
+                    scenario__kind__in=[kind.kind for kind in registry],  # a broken scenario's chains wait
+                ).order_by("next_run_at", "pk")
+            ).values_list("pk", "scenario_id", "contact_id", "next_position", "next_run_at")[:limit]
+        )
+        if not due:
+            return 0
+        finished: list[int] = []
+        claims: dict[int, Claim] = {}
+        deliveries: list[Delivery] = []
+        for pk, scenario_id, contact_id, position, due_at in due:
+            chain = [s for s in steps.get(scenario_id, []) if s.position >= position]
             if not chain:
-                enrollment.finish(Enrollment.State.COMPLETED, "no more letters", now=now)
+                finished.append(pk)
                 continue
-            step, following = chain[0], (chain[1] if len(chain) > 1 else None)
-            try:
-                with transaction.atomic():
-                    Delivery.objects.create(
-                        enrollment=enrollment,
-                        position=step.position,
-                        step=step,
-                        scenario_id=enrollment.scenario_id,
-                        contact_id=enrollment.contact_id,
-                        due_at=enrollment.next_run_at,
-                        not_before=now,
-                        template_key=step.template_key,
-                    )
-            except IntegrityError:
-                continue  # another worker claimed this step: the unique constraint decided
-            if following:
-                enrollment.next_position = following.position
-                enrollment.next_run_at = now + following.delay
-                enrollment.save(update_fields=["next_position", "next_run_at"])
-            else:
-                enrollment.next_position = step.position + 1
-                enrollment.save(update_fields=["next_position"])
-                enrollment.finish(Enrollment.State.COMPLETED, "", now=now)
-            claimed += 1
-    report.add("claimed", claimed)
-    return claimed
+            claims[pk] = Claim(position, chain[0], chain[1] if len(chain) > 1 else None)
+            deliveries.append(
+                Delivery(
+                    enrollment_id=pk,
+                    position=chain[0].position,
+                    step=chain[0],
+                    scenario_id=scenario_id,
+                    contact_id=contact_id,
+                    due_at=due_at,
+                    not_before=now,
+                    template_key=chain[0].template_key,
+                )
+            )
+        if finished:
+            Enrollment.objects.filter(pk__in=finished).end(Enrollment.State.COMPLETED, "no more letters", now)
+        claimed = _insert_claims(claims, deliveries)
+        _advance(claimed, claims, now)
+    report.add("claimed", len(claimed))
+    return len(due)
+
+
+def _insert_claims(claims: dict[int, Claim], deliveries: list[Delivery]) -> list[int]:
+    """Insert the deliveries of steps nobody claimed yet; the enrollments whose claim is ours.
+
+    The rows are locked by this transaction (PostgreSQL), and only a claim inserts deliveries,
+    so a step's delivery found here was committed by an earlier claim; ``ignore_conflicts``
+    keeps the unique constraint the last word where rows cannot be locked (SQLite).
+    """
+    taken = set(
+        Delivery.objects.filter(enrollment_id__in=list(claims)).values_list("enrollment_id", "position").iterator()
+    )
+    new = [d for d in deliveries if (d.enrollment_id, d.position) not in taken]
+    Delivery.objects.bulk_create(new, ignore_conflicts=True)
+    return [d.enrollment_id for d in new]
+
+
+def _advance(claimed: list[int], claims: dict[int, Claim], now: datetime) -> None:
+    """Move the claimed enrollments on: one UPDATE per (position, step, next step), compare-and-set
+    on the position they were at, so an enrollment moved meanwhile is never moved twice."""
+    groups: dict[Claim, list[int]] = {}
+    for pk in claimed:
+        groups.setdefault(claims[pk], []).append(pk)
+    for claim, pks in groups.items():
+        rows = Enrollment.objects.filter(pk__in=pks, state=Enrollment.State.ACTIVE, next_position=claim.position)
+        if claim.following:
+            rows.update(next_position=claim.following.position, next_run_at=now + claim.following.delay)
+        elif rows.update(next_position=claim.step.position + 1):
+            Enrollment.objects.filter(pk__in=pks, state=Enrollment.State.ACTIVE).end(
+                Enrollment.State.COMPLETED, "", now
+            )
+
+
+# -- the tick, the doorbell and the drain ----------------------------------------------------------
+
+#: Counters of send_queued that mean a letter was settled (its row left the queue for good).
+SETTLED = ("sent", "skipped", "failed", "unknown")
+#: Counters of send_queued that mean a letter was looked at (settled, moved later, or left).
+HANDLED = (*SETTLED, "postponed", "left")
+
+
+def _total(report: TickReport, names: tuple[str, ...]) -> int:
+    return sum(report.counts.get(name, 0) for name in names)
+
+
+def drain(now: datetime, report: TickReport) -> bool:
+    """Claim and send batch after batch (``TRIGGERS_TICK_BATCH_SIZE`` each) until nothing is due,
+    the mail server settles nothing (down, or every letter postponed) or the time budget is spent.
+
+    Returns True when it stopped with work left because of the budget; it has then rung the
+    doorbell, so the next run continues at once instead of on the next scheduled tick.
+    """
+    batch = conf.get("TRIGGERS_TICK_BATCH_SIZE")
+    while True:
+        taken = claim_due(now, report, limit=batch)
+        settled, handled, left = _total(report, SETTLED), _total(report, HANDLED), report.counts.get("left", 0)
+        send_queued(now, report, limit=batch)
+        settled, handled = _total(report, SETTLED) - settled, _total(report, HANDLED) - handled
+        more = taken >= batch or handled >= batch
+        if report.counts.get("left", 0) > left or (more and report.clock.spent()):
+            logger.info("The time budget is spent with letters due; the doorbell rings for the next run.")
+            ring()
+            return True
+        if not more or not settled:
+            return False
+
+
+def process_events(now: datetime, report: TickReport) -> bool:
+    """Process recorded events batch after batch until none is left or the budget is spent;
+    True (and the doorbell rung) when events are left for the next run."""
+    limit = conf.get("TRIGGERS_TICK_BATCH_SIZE") * 5
+    while process_pending_events(now, limit=limit, report=report) >= limit:
+        if report.clock.spent():
+            ring()
+            return True
+    return False
 
 
 def tick(now: datetime | None = None) -> TickReport:
     """One engine pass at ``now`` (default: the current time): the phases in order."""
     now = now or timezone.now()
     report = TickReport(now)
-    process_pending_events(now, report=report)
+    process_events(now, report)
     run_scans(now, report)
-    while not report.clock.spent() and claim_due(now, report):
-        pass
-    send_queued(now, report)
+    drain(now, report)
+    return report
+
+
+def doorbell(now: datetime | None = None) -> TickReport:
+    """The pass the doorbell rings (``record_event`` after commit, or a run out of time): the new
+    events, then the letters they made due, so a 0-delay step goes out now rather than on the
+    next tick. The time-based scans are left to the scheduled tick."""
+    answer_doorbell()  # first: an event recorded from now on rings again
+    now = now or timezone.now()
+    report = TickReport(now)
+    if not process_events(now, report):
+        drain(now, report)
     return report

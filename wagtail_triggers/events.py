@@ -10,14 +10,16 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.conf import settings
+from django.core.cache import caches
+from django.db import IntegrityError, connections, models, router, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from . import conf
-from .addresses import normalize_email
-from .models import Event
+from .addresses import address_digests, normalize_email
+from .models import ErasedAddress, Event
 from .payloads import (
     InvalidEvent,
     InvalidPayload,
@@ -28,7 +30,7 @@ from .payloads import (
     normalize_text,
     text_problem,
 )
-from .privacy import is_erased
+from .ticktime import seconds
 
 logger = logging.getLogger(__name__)
 
@@ -168,19 +170,67 @@ def record_event(
         occurred_at=moment,
         key=idempotency_key,
     )
-    if is_erased(address):  # data rights: a forgotten person is not stored again
+    stored = _store(event)
+    if stored is None:  # data rights: a forgotten person is not stored again
         logger.info("A %s event for a forgotten address was ignored (not stored).", kind)
         event.error = "ignored: the address was forgotten"
         return event  # unsaved (pk None): nothing is stored, nobody is mailed
-    try:
-        with transaction.atomic():
-            event.save(force_insert=True)
-    except IntegrityError:
-        if idempotency_key is None:
-            raise
-        return Event.objects.get(key=idempotency_key)
     if conf.get("TRIGGERS_ENQUEUE_EVENTS"):
-        transaction.on_commit(lambda: _ring(event.pk))
+        transaction.on_commit(ring, using=router.db_for_write(Event))
+    return stored
+
+
+def _store(event: Event) -> Event | None:
+    """Insert ``event`` unless its address was forgotten; an event whose key was recorded
+    before is not stored again (the earlier one is returned). None: the address is forgotten.
+
+    One statement where the database can return ids from ``INSERT … SELECT`` (PostgreSQL,
+    SQLite ≥ 3.35): the erased-address check and the key conflict are part of the INSERT, so
+    the shop's request pays one round trip and no savepoint. Elsewhere: a lookup, then a save.
+    """
+    alias = router.db_for_write(Event)
+    connection = connections[alias]
+    digests = address_digests(event.email)
+    if connection.vendor not in ("postgresql", "sqlite") or not connection.features.can_return_columns_from_insert:
+        if ErasedAddress.objects.using(alias).filter(digest__in=digests).exists():
+            return None
+        return _save_or_earlier(event, alias)
+    fields = [field for field in Event._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    # PostgreSQL types the values of a SELECT list itself: cast each to its column's type.
+    typed = connection.vendor == "postgresql"
+    values = ", ".join(f"CAST(%s AS {field.cast_db_type(connection)})" if typed else "%s" for field in fields)
+    erased = ErasedAddress._meta
+    sql = (
+        f"INSERT INTO {quote(Event._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+        f"SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM {quote(erased.db_table)} "
+        f"WHERE {quote(erased.get_field('digest').column)} IN ({', '.join(['%s'] * len(digests))})) "
+        f"ON CONFLICT DO NOTHING RETURNING {quote(Event._meta.pk.column)}"
+    )
+    params = [field.get_db_prep_save(field.pre_save(event, add=True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *digests])
+        row = cursor.fetchone()
+    if row is not None:
+        event.pk = row[0]
+        event._state.adding, event._state.db = False, alias
+        return event
+    if event.key is not None:  # nothing inserted: the key was recorded before, or the address forgotten
+        earlier = Event.objects.using(alias).filter(key=event.key).first()
+        if earlier is not None and not ErasedAddress.objects.using(alias).filter(digest__in=digests).exists():
+            return earlier
+    return None
+
+
+def _save_or_earlier(event: Event, alias: str) -> Event:
+    """The portable path: a save in a savepoint, the earlier event when its key is taken."""
+    try:
+        with transaction.atomic(using=alias):
+            event.save(force_insert=True, using=alias)
+    except IntegrityError:
+        if event.key is None:
+            raise
+        return Event.objects.using(alias).get(key=event.key)
     return event
 
 
@@ -201,14 +251,56 @@ def last_cart_report(cart_id: str) -> tuple[str, bool] | None:
     return None if row is None else (row[0], bool((row[1] or {}).get("lines")))
 
 
-def _ring(event_id: int) -> None:
-    """Tell the queue to look now. Losing this only delays the event until the next tick."""
-    try:
-        from django_q.tasks import async_task
+# -- the doorbell ---------------------------------------------------------------------------
 
-        async_task(
-            "wagtail_triggers.tasks.process_pending_events",
-            task_name=f"wagtail_triggers.event.{event_id}",
-        )
+DOORBELL_KEY = "wagtail_triggers:doorbell"
+DOORBELL_TASK = "wagtail_triggers.tasks.process_pending_events"
+
+
+def _doorbell_cache():
+    """``TRIGGERS_DOORBELL_CACHE``, else the cache django-q2 uses (``Q_CLUSTER["cache"]``)."""
+    alias = conf.get("TRIGGERS_DOORBELL_CACHE") or (getattr(settings, "Q_CLUSTER", None) or {}).get("cache")
+    return caches[alias or "default"]
+
+
+def ring() -> bool:
+    """Ask the queue to process events and send what they make due, now — unless a doorbell task
+    is already waiting: a burst of events queues one task, not one each.
+
+    "Waiting" is a cache key added atomically (``cache.add``) when a task is queued and deleted
+    by the task as it starts (:func:`answer_doorbell`), so an event recorded while a task runs
+    rings again. The key expires after ``TRIGGERS_DOORBELL_TTL``, so a lost task (a broker
+    restart) silences the doorbell no longer than that; the scheduled tick finds whatever it left.
+    Returns whether a task was queued. Never raises: the shop's request must not break.
+    Silent when ``TRIGGERS_ENQUEUE_EVENTS`` is off (no django-q2 cluster: cron runs the ticks).
+    """
+    if not conf.get("TRIGGERS_ENQUEUE_EVENTS"):
+        return False
+    cache = _doorbell_cache()
+    try:
+        ttl = seconds(conf.get("TRIGGERS_DOORBELL_TTL"))
+        if not cache.add(DOORBELL_KEY, timezone.now().isoformat(), timeout=ttl):
+            return False  # a task is waiting; it will see this event
+    except Exception:  # no cache: ring anyway, a task too many is harmless
+        logger.warning("The doorbell's cache is unavailable; ringing anyway.", exc_info=True)
+    try:
+        from django_q.tasks import async_task  # the broker is only loaded by a process that rings
+
+        async_task(DOORBELL_TASK, task_name="wagtail_triggers.doorbell")
     except Exception:  # the broker being down must never break the shop's request
-        logger.warning("Could not enqueue event %s; the next tick will process it.", event_id, exc_info=True)
+        logger.warning("Could not ring the doorbell; the next tick will process the events.", exc_info=True)
+        _forget_ring(cache)
+        return False
+    return True
+
+
+def answer_doorbell() -> None:
+    """Called by the doorbell task before it reads anything: later events ring again."""
+    _forget_ring(_doorbell_cache())
+
+
+def _forget_ring(cache) -> None:
+    try:
+        cache.delete(DOORBELL_KEY)
+    except Exception:  # the key expires on its own
+        logger.warning("Could not reset the doorbell's cache key.", exc_info=True)

@@ -23,11 +23,12 @@ def tick() -> str:
     return str(run_tick())
 
 
-def process_pending_events() -> int:
-    """Rung by ``record_event`` after commit: enrol and stop chains for new events now."""
-    from .engine import process_pending_events as run  # import-time cost, as in tick()
+def process_pending_events() -> str:
+    """The doorbell (rung by ``record_event`` after commit, or by a run out of time): process the
+    new events, then claim and send what became due, within the time budget."""
+    from .engine import doorbell  # import-time cost, as in tick()
 
-    return run()
+    return str(doorbell())
 
 
 def register_schedule(**kwargs: Any) -> None:
