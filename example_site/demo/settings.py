@@ -135,7 +135,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static_collected"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or BASE_DIR / "media"  # tests load the demo into a temporary one
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Email ---------------------------------------------------------------------------------

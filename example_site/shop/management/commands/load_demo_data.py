@@ -3,6 +3,14 @@
 Creates the page tree (replacing Wagtail's welcome page), products with drawn pictures, an
 ``admin``/``admin`` superuser, the built-in trigger scenarios (all switched on) and a few
 customers with a history, so that every chain has somebody to write to at the next tick.
+
+The history is dated back from the real current time (customers last seen 95, 115, 200 and
+370 days ago, an order 26 hours ago…), so the README's story holds on any date.
+
+``--reset`` is the way back after playing or time-travelling: it deletes every customer,
+event, chain, letter, click, coupon, cart, order and outbox message, then loads the history
+again as of now. Pages, products, the admin user, the scenarios' settings and edited letters
+stay; all scenarios are switched on again as shipped.
 """
 
 from __future__ import annotations
@@ -168,12 +176,34 @@ SAM = Customer("sam.carter@example.com", "Sam", "Carter", "en", "cancelled an or
 LENA = Customer("lena.vogel@example.com", "Lena", "Vogel", "en", "left a cart 3 hours ago: forgotten-cart chain")
 
 
+def _delete(model) -> int:
+    """Delete every row of ``model`` (and what cascades); how many of ``model`` itself went."""
+    return model.objects.all().delete()[1].get(model._meta.label, 0)
+
+
 class Command(BaseCommand):
-    help = "Create the demo shop's pages, products, admin user, scenarios and customers. Idempotent."
+    help = (
+        "Create the demo shop's pages, products, admin user, scenarios and customers. Idempotent. "
+        "--reset first deletes the customers' history (events, chains, letters, carts, orders, coupons)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help=(
+                "Start the story again: delete every customer, event, chain, letter, click, coupon, cart, "
+                "order and outbox message, switch every scenario on again and reload the history as of now. "
+                "Keeps pages, products, users, the scenarios' settings and edited letters."
+            ),
+        )
 
     def handle(self, *args, **options):
         self.now = timezone.now()
         self.made: list[str] = []
+        self.reset = options["reset"]
+        if self.reset:
+            self.wipe_history()
         with transaction.atomic():
             home = self.ensure_pages()
             products = self.ensure_products(home)
@@ -276,6 +306,8 @@ class Command(BaseCommand):
         enabled_since = self.now - timedelta(days=400)
         switched = 0
         for scenario in Scenario.objects.all():
+            if self.reset:  # as shipped: on, and counting the backdated history
+                scenario.enabled, scenario.enabled_at = False, None
             if not scenario.enabled:
                 scenario.set_enabled(True, now=enabled_since)
                 switched += 1
@@ -284,6 +316,27 @@ class Command(BaseCommand):
         # A demo visitor will not wait an hour: the first cart reminder comes after 2 minutes.
         for scenario in Scenario.objects.filter(kind="forgotten_cart"):
             scenario.steps.filter(position=1).update(delay=timedelta(minutes=2))
+
+    # --- the way back ------------------------------------------------------------------------
+
+    def wipe_history(self) -> None:
+        """Delete what the customers did and what the chains did to them (``--reset``)."""
+        from shop.models import Coupon, OutboxMessage
+        from wagtail_triggers.models import Contact, ErasedAddress, Event, IssuedCoupon
+
+        with transaction.atomic():
+            # Contacts take their chains, letters, clicks, conversions, answers and
+            # suppressions with them; events of no contact and coupons of none go separately.
+            counts = {
+                "customers": _delete(Contact),
+                "events": _delete(Event),
+                "coupons": _delete(IssuedCoupon) + _delete(Coupon),
+                "orders": _delete(Order),
+                "carts": _delete(Cart),
+                "letters in the outbox": _delete(OutboxMessage),
+            }
+            ErasedAddress.objects.all().delete()  # a forgotten demo customer may come back
+        self.made.append("history deleted (" + ", ".join(f"{name}: {n}" for name, n in counts.items() if n) + ")")
 
     # --- customers with a history ------------------------------------------------------------
 
@@ -392,6 +445,7 @@ class Command(BaseCommand):
         write("  To send the letters that are due:")
         write("    python manage.py triggers_tick        # one engine pass, now")
         write("    python manage.py qcluster             # or keep the engine running (ticks every minute)")
-        write("  To see the next letters of the chains, travel in time:")
-        later = (self.now + timedelta(days=1, hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        write(f"    python manage.py triggers_tick --now {later}")
+        write("  To see the next letters of the chains, travel in time (see the README for what each sends):")
+        write("    python manage.py triggers_tick --now +1d    # one engine pass as if it were a day later")
+        write("  To start the story again as of now:")
+        write("    python manage.py load_demo_data --reset")
