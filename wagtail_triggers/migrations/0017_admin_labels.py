@@ -8,4 +8,15 @@ class Migration(migrations.Migration):
         ("wagtail_triggers", "0016_scan_indexes"),
     ]
 
-    operations = []
+    operations = [
+        # Letters are called letters everywhere in the admin (the menu, page titles, breadcrumbs).
+        migrations.AlterModelOptions(
+            name="emailtemplate",
+            options={
+                "ordering": ["key", "language"],
+                "permissions": [("send_test_to_any_address", "Can send test letters to any address")],
+                "verbose_name": "letter",
+                "verbose_name_plural": "letters",
+            },
+        ),
+    ]

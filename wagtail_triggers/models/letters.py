@@ -59,8 +59,9 @@ class EmailTemplate(DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMi
     ]
 
     class Meta:
-        verbose_name = _("email template")
-        verbose_name_plural = _("email templates")
+        # The admin menu, page titles and breadcrumbs call them letters: one name everywhere.
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
         ordering = ["key", "language"]
         constraints = [models.UniqueConstraint(fields=["key", "language"], name="wt_template_key_language")]
         permissions = [("send_test_to_any_address", _("Can send test letters to any address"))]
