@@ -10,8 +10,9 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from tests.conftest import cart_payload
-from wagtail_triggers.admin.variables import variable_groups
+from wagtail_triggers.admin.variables import unknown_variables, variable_groups
 from wagtail_triggers.compose import letter_source
+from wagtail_triggers.letter_versions import is_released_version
 from wagtail_triggers.models import Contact, Delivery, EmailTemplate, Enrollment
 from wagtail_triggers.shipped import shipped_source
 
@@ -275,3 +276,92 @@ def test_the_key_and_language_of_a_letter_cannot_be_changed(admin_client, letter
     admin_client.post(_url("edit", letter), _form(letter, key="wakeup_90/hello", language="ru"))
     letter.refresh_from_db()
     assert (letter.key, letter.language) == ("forgotten_cart/reminder", "en")
+
+
+# -- a letter in its own words ------------------------------------------------------------------
+
+
+@pytest.fixture
+def russian_letter(builtins) -> EmailTemplate:
+    return EmailTemplate.objects.get(key="forgotten_cart/reminder", language="ru")
+
+
+def test_the_russian_letter_is_shown_in_russian(admin_client, russian_letter):
+    response = admin_client.get(_url("edit", russian_letter))
+    form = response.context["form"]
+    body = re.search(r'<textarea name="body"[^>]*>(.*?)</textarea>', response.content.decode(), re.S).group(1)
+    assert "Вернуться в корзину" in body and "Back to my cart" not in body and "{% translate" not in body
+    assert form["subject"].value() == "Вы кое-что оставили в корзине"
+    # The stored copy is still the shipped source until someone changes its text.
+    assert '{% translate "Back to my cart" %}' in russian_letter.body
+
+
+def test_saving_the_shown_text_unchanged_keeps_the_shipped_source(admin_client, russian_letter):
+    form = admin_client.get(_url("edit", russian_letter)).context["form"]
+    shown = {name: form.initial[name] for name in ("subject", "preheader", "body")}
+    assert "Вернуться в корзину" in shown["body"]
+    posted = {name: text.replace("\n", "\r\n") for name, text in shown.items()}  # as a browser posts it
+    response = admin_client.post(_url("edit", russian_letter), {"name": russian_letter.name, **posted})
+    assert response.status_code == 302
+    saved = EmailTemplate.objects.get(pk=russian_letter.pk).get_latest_revision_as_object()
+    assert (saved.subject, saved.preheader, saved.body) == (
+        russian_letter.subject,
+        russian_letter.preheader,
+        russian_letter.body,
+    )
+    assert is_released_version(saved.key, saved.subject, saved.preheader, saved.body)
+
+
+def test_an_edited_russian_letter_is_saved_as_russian_text(admin_client, russian_letter):
+    form = admin_client.get(_url("edit", russian_letter)).context["form"]
+    body = form.initial["body"].replace("Вернуться в корзину", "Вернуться к покупкам")
+    data = {"name": russian_letter.name, "subject": form.initial["subject"], "preheader": form.initial["preheader"]}
+    response = admin_client.post(_url("edit", russian_letter), {**data, "body": body, "action-publish": "1"})
+    assert response.status_code == 302
+    saved = EmailTemplate.objects.get(pk=russian_letter.pk)
+    assert "Вернуться к покупкам" in saved.body and "{% translate" not in saved.body
+    assert saved.subject == russian_letter.subject  # unchanged fields keep their source
+    letter = saved.render_sample()
+    assert "Вернуться к покупкам" in letter.html and "Вы кое-что оставили в корзине" in letter.subject
+
+
+# -- names that are not variables -----------------------------------------------------------------
+
+
+def test_a_misspelled_variable_is_saved_with_a_warning_naming_the_closest(admin_client, letter):
+    body = letter.body.replace("<mj-text>", "<mj-text>{{ contact.frist_name }} {{ cart.totl|money:cart.currency }}", 1)
+    response = admin_client.post(_url("edit", letter), _form(letter, body=body), follow=True)
+    assert response.status_code == 200
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert any("contact.frist_name" in w and "Did you mean “contact.first_name”" in w for w in warnings), warnings
+    assert any("cart.totl" in w and "“cart.total”" in w for w in warnings), warnings
+    saved = EmailTemplate.objects.get(pk=letter.pk).get_latest_revision_as_object()
+    assert "{{ contact.frist_name }}" in saved.body  # warned, not refused
+
+
+def test_variables_of_another_scenario_and_unknown_groups_are_named(builtins):
+    found = unknown_variables(
+        ["{{ cart.total }} {{ contatc.email }} {% for l in absence.since %}{% endfor %}"], "wakeup_90/hello", "en"
+    )
+    assert [(u.name, u.suggestion) for u in found] == [("cart.total", None), ("contatc", "contact")]
+
+
+def test_names_the_letter_binds_itself_are_not_warned_about(builtins):
+    source = (
+        "{% for line in cart.lines %}{{ line.name }} {{ forloop.counter }}{% endfor %}"
+        "{% for item in cart.lines %}{{ item.nmae }}{% endfor %}"
+        '{% translate "Hi" as hello %}{{ hello }}'
+        "{% with who=contact.first_name %}{{ who }}{% endwith %}"
+        "{% blocktranslate with name=contact.first_name %}Hi {{ name }}{% endblocktranslate %}"
+        "{% blocktranslate count n=cart.item_count %}{{ n }} item{% plural %}{{ n }} items{% endblocktranslate %}"
+    )
+    found = unknown_variables([source], "forgotten_cart/reminder", "en")
+    assert [(u.name, u.suggestion) for u in found] == [("item.nmae", "item.name")]
+
+
+def test_no_shipped_letter_is_warned_about(builtins):
+    from wagtail_triggers.shipped import shipped_keys
+
+    for key in shipped_keys():
+        source = shipped_source(key)
+        assert unknown_variables([source.subject, source.preheader, source.body], key, "en") == [], key

@@ -68,7 +68,9 @@ def test_owner_and_editor_walkthrough(live_server, page, shot, owner, smtp):
     page.goto(edit_url)
     page.wait_for_function("document.querySelector('#id_body').codemirror")
     original = codemirror(page, "return cm.getValue();")
-    assert '{% translate "Back to my cart" %}' in original
+    # The letter reads in its own words: the shipped {% translate %} tags are shown as text.
+    assert "Back to my cart" in original and '{% translate "Back to my cart" %}' not in original
+    stored_body = letter.body
     broken = original.replace("<mj-button ", "<mj-buton ", 1)
     error_line = next(n for n, line in enumerate(broken.splitlines(), start=1) if "<mj-buton" in line)
     codemirror(page, "cm.setValue(arg);", broken)
@@ -85,17 +87,17 @@ def test_owner_and_editor_walkthrough(live_server, page, shot, owner, smtp):
     page.locator(".w-triggers-error-line").first.scroll_into_view_if_needed()
     shot(page, "03-letter-mjml-error")
     letter.refresh_from_db()
-    assert letter.body == original and "<mj-buton" not in letter.latest_revision.content["body"]
+    assert letter.body == stored_body and "<mj-buton" not in letter.latest_revision.content["body"]
 
     # 3. The editor fixes it, adds the customer's name to the subject, previews it on a phone.
-    fixed = original.replace('{% translate "Back to my cart" %}', "Back to my basket")
+    fixed = original.replace("Back to my cart", "Back to my basket")
     codemirror(page, "cm.setValue(arg);", fixed)
     subject = page.locator("#id_subject")
     subject.click()
     subject.press("End")
     subject.type(", ")
     page.select_option('select[data-triggers-insert-into="id_subject"]', "{{ contact.first_name }}")
-    expect(subject).to_have_value('{% translate "You left something in your cart" %}, {{ contact.first_name }}')
+    expect(subject).to_have_value("You left something in your cart, {{ contact.first_name }}")
     page.locator('[data-side-panel-toggle="preview"]').click()
     mobile = page.locator("label.w-preview__size-button", has=page.locator('input[value="mobile"]'))
     mobile.click()
@@ -144,7 +146,7 @@ def test_owner_and_editor_walkthrough(live_server, page, shot, owner, smtp):
     page.goto(base + reverse("wagtail_triggers_scenarios:index"))
     row = page.locator("tr", has=page.get_by_role("link", name="Forgotten cart"))
     expect(row).to_contain_text("1 enrolled")
-    expect(row).to_contain_text("1 sent")
+    expect(row).to_contain_text("1 letter sent")
     shot(page, "06-scenarios-with-counts")
 
     # 7. Staff look the customer up and take them out of the chain.
@@ -171,3 +173,79 @@ def test_owner_and_editor_walkthrough(live_server, page, shot, owner, smtp):
     scenario.refresh_from_db()
     assert scenario.previous_orders == "without" and scenario.send_window == (9, 20)
     assert scenario.steps.count() == 3  # the untouched "add a letter" row added nothing
+
+
+def _choose_customer(page, field: str, query: str) -> None:
+    """Open the chooser of ``field``, search for ``query`` and pick the first customer found."""
+    page.locator(f"#{field}-chooser .unchosen [data-chooser-action-choose]").click()
+    modal = page.locator(".modal-dialog")
+    modal.locator("input[name=q]").fill(query)
+    modal.locator("a[data-chooser-modal-choice]").first.click()
+    modal.wait_for(state="hidden")
+
+
+def test_preview_and_test_letter_as_a_chosen_customer(live_server, page, shot, owner, smtp):
+    """Preview as → Choose a customer: the preview shows that customer's name and cart, and
+    the sample again once the choice is cleared, without typing anything in the letter.
+    Send a test → Fill in as: the test letter carries that customer's data."""
+    from playwright.sync_api import expect
+
+    base = live_server.url
+    payload = cart_payload("c-77")
+    payload["lines"][0]["name"] = "Walnut cutting board"
+    record_event("cart_updated", email="zelda@example.com", customer={"first_name": "Zelda"}, data=payload)
+    tick(timezone.now())  # the event makes Zelda a contact
+    letter = EmailTemplate.objects.get(key="forgotten_cart/reminder", language="en")
+    login(page, base)
+    page.goto(base + reverse("wagtailsnippets_wagtail_triggers_emailtemplate:edit", args=[letter.pk]))
+    page.locator('[data-side-panel-toggle="preview"]').click()
+    preview = page.frame_locator("#w-preview-iframe")
+    expect(preview.get_by_text("Stoneware mug").first).to_be_visible(timeout=15_000)
+    expect(preview.get_by_text("Anna").first).to_be_visible()
+
+    _choose_customer(page, "id_preview_contact", "zelda")
+    expect(page.locator("#id_preview_contact-chooser")).to_contain_text("zelda@example.com")
+    expect(preview.get_by_text("Walnut cutting board").first).to_be_visible(timeout=15_000)
+    expect(preview.get_by_text("Zelda").first).to_be_visible()
+    shot(page, "09-preview-as-customer")
+
+    chooser = page.locator("#id_preview_contact-chooser")
+    chooser.get_by_role("button", name="Actions").click()
+    chooser.locator("[data-chooser-action-clear]").click()
+    expect(preview.get_by_text("Anna").first).to_be_visible(timeout=15_000)
+    expect(preview.get_by_text("Walnut cutting board")).to_have_count(0)
+
+    # ⋯ → Send a test → "Fill in as" the same customer: the test letter carries her data.
+    page.get_by_role("button", name="Actions", exact=True).click()
+    page.get_by_role("link", name="Send a test").click()
+    _choose_customer(page, "id_contact", "zelda")
+    expect(page.locator("#id_contact-chooser")).to_contain_text("zelda@example.com")
+    page.get_by_role("button", name="Send the test").click()
+    expect(page.get_by_text("Test letter sent to owner@example.com")).to_be_visible()
+    assert wait_for(lambda: len(smtp.messages) == 1)
+    html = smtp.messages[0].get_body(("html",)).get_content()
+    assert "Walnut cutting board" in html and "Zelda" in html and "Anna" not in html
+
+
+def test_a_russian_letter_is_edited_in_russian(live_server, page, shot, owner):
+    """The Russian letter's editor shows the Russian wording, not the shipped English msgids;
+    a changed phrase is saved as Russian text and previewed as such."""
+    from playwright.sync_api import expect
+
+    base = live_server.url
+    letter = EmailTemplate.objects.get(key="forgotten_cart/reminder", language="ru")
+    login(page, base)
+    page.goto(base + reverse("wagtailsnippets_wagtail_triggers_emailtemplate:edit", args=[letter.pk]))
+    page.wait_for_function("document.querySelector('#id_body').codemirror")
+    body = codemirror(page, "return cm.getValue();")
+    assert "Вернуться в корзину" in body and "{% translate" not in body and "Back to my cart" not in body
+    expect(page.locator("#id_subject")).to_have_value("Вы кое-что оставили в корзине")
+    codemirror(page, "cm.setValue(arg);", body.replace("Вернуться в корзину", "Вернуться к покупкам"))
+    page.locator('[data-side-panel-toggle="preview"]').click()
+    preview = page.frame_locator("#w-preview-iframe")
+    expect(preview.get_by_text("Вернуться к покупкам")).to_be_visible(timeout=15_000)
+    shot(page, "10-russian-letter-in-russian")
+    page.locator("footer button.action-save:not([name])").click()
+    expect(page.get_by_text("updated", exact=False).first).to_be_visible()
+    saved = letter.get_latest_revision_as_object()
+    assert "Вернуться к покупкам" in saved.body and '{% translate "Back to my cart" %}' not in saved.body

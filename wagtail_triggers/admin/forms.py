@@ -348,7 +348,8 @@ class EmailTemplateForm(WagtailAdminModelForm):
                     self.fields[name].disabled = True
         if "preview_contact" in self.fields:
             if can_see_contacts(self.for_user):
-                self.fields["preview_contact"].widget = contact_chooser_viewset.widget_class()
+                widget = contact_chooser_viewset.widget_class(attrs={"data-triggers-preview-input": ""})
+                self.fields["preview_contact"].widget = widget
             else:
                 del self.fields["preview_contact"]
         key = instance.key or self.initial.get("key") or ""

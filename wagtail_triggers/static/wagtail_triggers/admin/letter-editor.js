@@ -127,8 +127,33 @@
     }
   }
 
+  // "Preview as": Wagtail's chooser writes the chosen customer into a hidden input, which fires
+  // no input or change event. Say so to the form (its unsaved-changes check) and mark the preview
+  // panel stale, so it reloads with that customer's data now, and with the sample data again
+  // when the choice is cleared (the form is then back as loaded, which Wagtail does not treat
+  // as a change to preview).
+  function refreshPreview() {
+    var panel = document.querySelector('[data-controller~="w-preview"]');
+    var stimulus = window.Stimulus;
+    var controller = panel && stimulus && stimulus.getControllerForElementAndIdentifier(panel, 'w-preview');
+    if (controller && typeof controller.setStale === 'function') controller.setStale();
+  }
+
+  function watchPreviewInput(input) {
+    if (input.dataset.triggersWatched) return;
+    input.dataset.triggersWatched = '1';
+    var last = input.value;
+    new MutationObserver(function () {
+      if (input.value === last) return;
+      last = input.value;
+      notify(input);
+      refreshPreview();
+    }).observe(input, { attributes: true, attributeFilter: ['value'] });
+  }
+
   function init() {
     document.querySelectorAll('textarea[data-triggers-editor="mjml"]').forEach(initEditor);
+    document.querySelectorAll('input[data-triggers-preview-input]').forEach(watchPreviewInput);
   }
 
   document.addEventListener('focusin', function (event) {
