@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formataddr
 from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Case, CharField, Value, When
 
 from . import conf, coupons
 from .context import coupon_context, delivery_context
@@ -25,11 +27,28 @@ def letter_language(contact: Contact) -> str:
 
 def letter_source(key: str, language: str) -> tuple[LetterSource, str]:
     """The live database letter in ``language`` (or the default language), else the shipped file."""
+    return letter_sources({(key, language)})[(key, language)]
+
+
+def letter_sources(wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[LetterSource, str]]:
+    """:func:`letter_source` of many ``(key, language)`` pairs with one query (a batch of letters)."""
+    wanted = set(wanted)
     default = conf.default_language()
-    row = EmailTemplate.objects.for_language(key, language, default)
-    if row is not None:
-        return LetterSource(key, row.subject, row.preheader, row.body), row.language
-    return shipped_source(key), language
+    languages = {language for _key, language in wanted} | {default}
+    rows = {
+        (row.key, row.language): row
+        for row in EmailTemplate.objects.filter(
+            key__in={key for key, _language in wanted}, live=True, language__in=languages
+        ).only("key", "language", "subject", "preheader", "body")
+    }
+    found: dict[tuple[str, str], tuple[LetterSource, str]] = {}
+    for key, language in wanted:
+        row = rows.get((key, language)) or rows.get((key, default))
+        if row is not None:
+            found[(key, language)] = (LetterSource(key, row.subject, row.preheader, row.body), row.language)
+        else:
+            found[(key, language)] = (shipped_source(key), language)
+    return found
 
 
 @dataclass(frozen=True)
@@ -68,10 +87,24 @@ def assign_message_id(delivery: Delivery) -> str:
     rather than by a data migration: rows queued before an upgrade get one the same way, and
     rows already tried keep the id their earlier attempt carried.
     """
-    if not delivery.message_id:
-        Delivery.objects.filter(pk=delivery.pk, message_id="").update(message_id=new_message_id())
-        delivery.message_id = Delivery.objects.filter(pk=delivery.pk).values_list("message_id", flat=True).get()
+    assign_message_ids([delivery])
     return delivery.message_id
+
+
+def assign_message_ids(deliveries: Iterable[Delivery]) -> None:
+    """:func:`assign_message_id` for a claimed batch: one UPDATE for the rows without an id.
+
+    Only the worker holding a row's claim composes it, so nobody else draws its id meanwhile.
+    """
+    deliveries = list(deliveries)
+    drawn = {delivery.pk: new_message_id() for delivery in deliveries if not delivery.message_id}
+    if not drawn:
+        return
+    Delivery.objects.filter(pk__in=drawn, message_id="").update(
+        message_id=Case(*(When(pk=pk, then=Value(value)) for pk, value in drawn.items()), output_field=CharField())
+    )
+    for delivery in deliveries:
+        delivery.message_id = drawn.get(delivery.pk, delivery.message_id)
 
 
 def build_message(
@@ -130,16 +163,26 @@ def issue_coupon(delivery: Delivery, now: datetime) -> dict[str, Any] | None:
     )
 
 
-def compose_delivery(delivery: Delivery, now: datetime) -> Composed:
+def compose_delivery(
+    delivery: Delivery,
+    now: datetime,
+    *,
+    source: tuple[LetterSource, str] | None = None,
+    steps: int | None = None,
+) -> Composed:
+    """The letter of ``delivery``, ready to send. The send path passes what it looked up for
+    the whole batch: the letter's ``source`` (see :func:`letter_sources`) and the chain's
+    number of ``steps``; without them they are looked up here."""
     contact = delivery.contact
     scenario = delivery.scenario
-    source, language = letter_source(delivery.template_key, letter_language(contact))
+    source, language = source or letter_source(delivery.template_key, letter_language(contact))
     context = delivery_context(
         delivery,
         language=language,
         coupon=issue_coupon(delivery, now),
         recommendations=recommended_products(contact, delivery.enrollment.snapshot, source.body),
         now=now,
+        steps=steps,
     )
     letter = render_letter(compile_letter(source.subject, source.preheader, source.body, language), context, language)
     message = build_message(

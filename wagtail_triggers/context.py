@@ -194,11 +194,14 @@ def delivery_context(
     coupon: dict[str, Any] | None,
     recommendations: list[dict[str, Any]] | None,
     now: datetime,
+    steps: int | None = None,
 ) -> dict[str, Any]:
     """The context of a real delivery: the contact's own data and links that act on them.
 
     ``coupon`` and ``recommendations`` are issued and chosen by the caller (see
     :mod:`~wagtail_triggers.compose`): issuing a coupon writes, and building a context does not.
+    ``steps``: the chain's number of enabled steps when the caller knows it (a batch counts
+    them once per scenario); else counted here.
     """
     contact, enrollment, scenario = delivery.contact, delivery.enrollment, delivery.scenario
     unsubscribe = unsubscribe_url(contact.pk, delivery.pk, scenario.pk if scenario.is_transactional else None)
@@ -208,7 +211,7 @@ def delivery_context(
         ),
         scenario={"kind": scenario.kind, "name": scenario.name},
         position=delivery.position,
-        steps=scenario.steps.filter(enabled=True).count(),
+        steps=scenario.steps.filter(enabled=True).count() if steps is None else steps,
         snapshot=enrollment.snapshot,
         coupon=coupon,
         links={"unsubscribe": unsubscribe, "preferences": preferences_url(contact.pk, delivery.pk, scenario.pk)},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -61,6 +62,9 @@ class Delivery(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "not_before"], name="wt_delivery_queue"),
+            # The send path's claim: due queued letters in the order they go out (not_before, id),
+            # read from a small index that holds only the queued rows.
+            models.Index(fields=["not_before", "id"], condition=Q(status="queued"), name="wt_delivery_due"),
             models.Index(fields=["contact", "sent_at"], name="wt_delivery_contact"),
             models.Index(fields=["scenario", "sent_at"], name="wt_delivery_scenario"),
             models.Index(fields=["scenario", "position", "sent_at"], name="wt_delivery_step"),
