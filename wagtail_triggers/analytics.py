@@ -8,7 +8,6 @@ Each function is one GROUP BY over an indexed range (deliveries by ``scenario, s
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -35,22 +34,24 @@ class Stats:
     bounced: int = 0
     complained: int = 0
     converted: int = 0
-    revenue: Decimal = Decimal("0")
-    currencies: Counter = field(default_factory=Counter)
+    # Revenue per currency: amounts in different currencies are never added up.
+    revenue: dict[str, Decimal] = field(default_factory=dict)
 
     def rate(self, name: str) -> float | None:
         """Share of sent letters (0–1), None when nothing was sent."""
         return getattr(self, name) / self.sent if self.sent else None
 
-    @property
-    def currency(self) -> str:
-        return self.currencies.most_common(1)[0][0] if self.currencies else ""
-
     def as_dict(self) -> dict[str, Any]:
-        values = {name: getattr(self, name) for name in ("enrolled", "sent", *OUTCOMES, "converted", "revenue")}
+        values = {name: getattr(self, name) for name in ("enrolled", "sent", *OUTCOMES, "converted")}
+        values["revenue"] = dict(self.revenue)
         values.update({f"{name}_rate": self.rate(name) for name in (*OUTCOMES, "converted")})
-        values["currency"] = self.currency
         return values
+
+
+def add_revenue(into: dict[str, Decimal], amounts: dict[str, Decimal]) -> None:
+    """Add ``amounts`` to ``into`` currency by currency."""
+    for currency, amount in amounts.items():
+        into[currency] = into.get(currency, Decimal("0")) + amount
 
 
 def _money(value: Any) -> Decimal:
@@ -89,8 +90,7 @@ def _collect(keys: tuple[str, ...], since: datetime, until: datetime, **scope: A
     for row in conversions:
         item = get({k: row[ck] for k, ck in zip(keys, conversion_keys, strict=True)})
         item.converted += row["n"]
-        item.revenue += _money(row["revenue"])
-        item.currencies[row["currency"]] += row["n"]
+        add_revenue(item.revenue, {row["currency"]: _money(row["revenue"])})
     if keys == ("scenario_id",):
         enrolled = (
             Enrollment.objects.filter(started_at__gte=since, started_at__lt=until, **scope)
@@ -114,10 +114,21 @@ def by_step(scenario_id: int, since: datetime, until: datetime) -> dict[int, Sta
 def total(stats: dict[Any, Stats]) -> Stats:
     whole = Stats()
     for item in stats.values():
-        for name in ("enrolled", "sent", *OUTCOMES, "converted", "revenue"):
+        for name in ("enrolled", "sent", *OUTCOMES, "converted"):
             setattr(whole, name, getattr(whole, name) + getattr(item, name))
-        whole.currencies.update(item.currencies)
+        add_revenue(whole.revenue, item.revenue)
     return whole
+
+
+def shop_currency() -> str:
+    """The currency the shop sells in, for showing a zero revenue: that of the latest attributed
+    order, else of the latest order or cart event; "" before the shop reported any."""
+    latest = Conversion.objects.order_by("-occurred_at").values_list("currency", flat=True).first()
+    if latest:
+        return latest
+    events = Event.objects.filter(kind__in=("order_completed", "cart_updated"), data__currency__isnull=False)
+    found = events.order_by("-pk").values_list("data__currency", flat=True).first()
+    return found if isinstance(found, str) else ""
 
 
 @dataclass
@@ -127,7 +138,11 @@ class Day:
     opened: int = 0
     clicked: int = 0
     converted: int = 0
-    revenue: Decimal = Decimal("0")
+    revenue: dict[str, Decimal] = field(default_factory=dict)
+
+    def rate(self, name: str) -> float | None:
+        """Share of the day's sent letters (0–1), None when none was sent."""
+        return getattr(self, name) / self.sent if self.sent else None
 
 
 def daily(since: datetime, until: datetime, scenario_id: int | None = None) -> list[Day]:
@@ -151,13 +166,14 @@ def daily(since: datetime, until: datetime, scenario_id: int | None = None) -> l
     conversions = (
         Conversion.objects.filter(occurred_at__gte=since, occurred_at__lt=until, **scope)
         .annotate(day=TruncDate("occurred_at"))
-        .values("day")
+        .values("day", "currency")
         .annotate(n=Count("pk"), revenue=Sum("revenue"))
         .order_by()
     )
     for row in conversions:
         item = days.setdefault(row["day"], Day(row["day"]))
-        item.converted, item.revenue = row["n"], _money(row["revenue"])
+        item.converted += row["n"]
+        add_revenue(item.revenue, {row["currency"]: _money(row["revenue"])})
     first = timezone.localtime(since).date()
     last = timezone.localtime(until - timedelta(microseconds=1)).date()
     out, current = [], first
