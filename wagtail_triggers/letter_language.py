@@ -10,19 +10,25 @@ The database copy keeps the shipped source until someone changes the text (the e
 it back unchanged when the shown text was not edited), so an unedited copy still matches its
 shipped version and is brought along when the package is upgraded.
 
-Left as tags: plural forms (``count``), tags with a message context or ``asvar``, and
+Plural forms (``{% blocktranslate count … %}``) become one branch per form of the language,
+``{% if n|plural_form == 0 %}…{% elif n|plural_form == 1 %}…{% else %}…{% endif %}``, chosen
+by the same formula ngettext uses. Left as tags: tags with a message context or ``asvar``, and
 translations that contain template syntax themselves.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
+from django.conf import settings
 from django.template import Template, TemplateSyntaxError
 from django.template.base import Variable
 from django.templatetags.i18n import BlockTranslateNode, TranslateNode
 from django.utils import translation
 from django.utils.html import escape
+from django.utils.translation import trans_real
 
 from .rendering import letter_engine
 
@@ -47,17 +53,75 @@ def _translate_tag(node: TranslateNode, *, html: bool) -> str | None:
 
 def _block_translate_tag(node: BlockTranslateNode) -> str | None:
     """A ``{% blocktranslate [with …] %}``: its translation, the variables as ``{{ … }}``."""
-    if node.plural or node.asvar or node.message_context:
+    if node.asvar or node.message_context:
         return None
+    bound = {name: value.token for name, value in node.extra_context.items()}
+    if node.plural:
+        if node.counter is None or " " in node.counter.token:
+            return None  # a counter the {% if %} of the plural forms could not repeat as written
+        return _plural_tag(node, {**bound, node.countervar: node.counter.token})
     singular, names = node.render_token_list(node.singular)
     translated = translation.gettext(singular)
     if "{" in translated:
         return None
-    bound = {name: value.token for name, value in node.extra_context.items()}
     try:
         return translated % {name: "{{ " + bound.get(name, name) + " }}" for name in names}
     except (KeyError, ValueError, TypeError):
         return None
+
+
+def plural_index(number: Any) -> int:
+    """Which plural form the active language uses for ``number`` (its catalogue's formula:
+    Russian has three, 1 день / 2 дня / 5 дней; English two)."""
+    try:
+        count = int(number)
+    except (TypeError, ValueError):
+        count = 0
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    # Django keeps the formula of a language's catalogue on its translation object.
+    return int(trans_real.translation(language).plural(abs(count)))
+
+
+@lru_cache(maxsize=64)
+def _form_samples(language: str) -> tuple[int, ...]:
+    """One number for each plural form of ``language``, in the order of the forms."""
+    samples: dict[int, int] = {}
+    with translation.override(language):
+        for number in range(200):
+            samples.setdefault(plural_index(number), number)
+    return tuple(samples[index] for index in sorted(samples))
+
+
+def _plural_tag(node: BlockTranslateNode, bound: dict[str, str]) -> str | None:
+    """A ``{% blocktranslate count … %}``: each plural form of the language as text, chosen by
+    the ``plural_form`` filter (the formula ngettext uses), or by ``== 1`` for a message the
+    catalogue lacks (ngettext then says the singular for 1 and the plural otherwise)."""
+    singular, names = node.render_token_list(node.singular)
+    plural, plural_names = node.render_token_list(node.plural)
+    counter = bound[node.countervar]
+    names = [*names, *plural_names]
+    samples = _form_samples(translation.get_language())
+    translated = any(translation.ngettext(singular, plural, sample) not in (singular, plural) for sample in samples)
+    if not translated:
+        samples = (1, 2)
+    forms = []
+    for sample in samples:
+        text = translation.ngettext(singular, plural, sample)
+        if "{" in text:
+            return None
+        try:
+            forms.append(text % {name: "{{ " + bound.get(name, name) + " }}" for name in names})
+        except (KeyError, ValueError, TypeError):
+            return None
+    if len(set(forms)) == 1:
+        return forms[0]
+    if not translated:
+        return f"{{% if {counter} == 1 %}}{forms[0]}{{% else %}}{forms[1]}{{% endif %}}"
+    branches = [
+        f"{{% {'if' if index == 0 else 'elif'} {counter}|plural_form == {index} %}}{text}"
+        for index, text in enumerate(forms[:-1])
+    ]
+    return "".join(branches) + f"{{% else %}}{forms[-1]}{{% endif %}}"
 
 
 def plain_tag(tag: str, *, html: bool) -> str | None:

@@ -11,6 +11,7 @@ from django import template
 from django.utils import formats, translation
 from django.utils.html import conditional_escape, format_html
 
+from ..letter_language import plural_index
 from ..tracking import click_url, open_pixel_url
 
 register = template.Library()
@@ -43,6 +44,13 @@ def money(value: Any, currency: str = "") -> str:
     if language in _PREFIX_LANGUAGES and len(symbol) == 1:
         return f"{symbol}{number}"
     return f"{number}\u00a0{symbol}"
+
+
+@register.filter
+def plural_form(number: Any) -> int:
+    """``{% if days|plural_form == 1 %}``: the index of the plural form the letter's language uses
+    for ``number`` (0, 1, 2 for 1 день, 2 дня, 5 дней); letters shown in their own language use it."""
+    return plural_index(number)
 
 
 class TrackClickNode(template.Node):
