@@ -9,6 +9,7 @@ from django.utils import timezone
 from wagtail_triggers.engine import tick
 from wagtail_triggers.events import record_event
 from wagtail_triggers.goals import goal_events, goal_reached, goal_reason, goals_reached, is_goal_reason
+from wagtail_triggers.labels import outcome_label
 from wagtail_triggers.models import Enrollment
 
 from .conftest import cart_payload, order_payload
@@ -40,7 +41,7 @@ def test_a_wake_up_ended_by_a_visit_records_the_visit(enable):
     )
     tick(now + timedelta(hours=2))
     chain = Enrollment.objects.get(contact__email="maya@example.com")
-    assert (chain.state, chain.stop_reason, chain.outcome_label) == (
+    assert (chain.state, chain.stop_reason, outcome_label(chain)) == (
         Enrollment.State.GOAL,
         "goal: cart_updated",
         "Goal reached: came back to the cart",

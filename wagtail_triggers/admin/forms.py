@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from .. import conf
+from ..labels import scenario_description, step_name
 from ..letter_language import LETTER_FIELDS, letter_in_language
 from ..letter_versions import same_text
 from ..models import Contact, EmailTemplate, Scenario, Step
@@ -126,6 +127,8 @@ class StepForm(forms.ModelForm):
             self.fields["enabled"].initial = True
             self.fields["delay"].initial = timedelta(days=1)
         self.fields["template_key"] = forms.ChoiceField(label=_("Letter"), choices=choices)
+        if self.instance.pk:  # a built-in name that states the coupon, with the current one
+            self.initial["name"] = step_name(self.instance)
 
     def clean_coupon_percent(self):
         value = self.cleaned_data.get("coupon_percent")
@@ -208,6 +211,8 @@ class ScenarioForm(WagtailAdminModelForm):
             self.initial[option.name] = scenario.option(option.name)
         if "test_addresses" in self.fields:
             self.fields["test_addresses"].widget.attrs.update(rows=3, placeholder="owner@example.com")
+        if scenario.pk and "description" in self.fields:  # a built-in one with the chain's numbers
+            self.initial["description"] = scenario_description(scenario)
         # An empty sender field means the site's value: show which one.
         site_sender = {"from_name": conf.get("TRIGGERS_SHOP_NAME"), "from_email": conf.from_email()}
         for name, value in {**site_sender, "reply_to": conf.reply_to()}.items():

@@ -26,6 +26,7 @@ from wagtail.snippets.views import snippets as snippet_views
 
 from ..choices import StopReason
 from ..consent import unsubscribe_contact
+from ..labels import generated_step_name
 from ..models import Contact, Delivery, EmailTemplate, Enrollment, Event, Scenario, Step
 from ..privacy import PLACEHOLDER_EMAIL
 from ..provisioning import reset_to_default
@@ -49,10 +50,13 @@ class ChainColumn(Column):
     cell_template_name = "wagtail_triggers/admin/tables/chain_cell.html"
 
     def get_value(self, instance):
-        return [
-            {"step": step, "wait": describe_delay(step.delay), "coupon": step.coupon_percent}
-            for step in instance.steps.all()
-        ]
+        chain = []
+        for step in instance.steps.all():
+            generated = generated_step_name(step)  # "A hidden 10 % discount" already says the coupon
+            coupon = None if generated else step.coupon_percent
+            name = generated or step.name
+            chain.append({"step": step, "name": name, "wait": describe_delay(step.delay), "coupon": coupon})
+        return chain
 
 
 class StateColumn(Column):

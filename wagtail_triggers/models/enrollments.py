@@ -150,20 +150,6 @@ class Enrollment(models.Model):
     def __str__(self) -> str:
         return f"{self.scenario} → {self.contact} ({self.subject_id})"
 
-    @property
-    def subject_label(self) -> str:
-        """The subject in words ("cart 4 — €69.50", "absence since Dec. 1, 2026"), for the admin."""
-        from ..labels import subject_label
-
-        return subject_label(self)
-
-    @property
-    def outcome_label(self) -> str:
-        """The state with its reason in words ("Goal reached: placed an order"), for the admin."""
-        from ..labels import outcome_label
-
-        return outcome_label(self)
-
     def stop(self, reason: str, now: datetime | None = None) -> None:
         """Stop this one chain and skip its queued letters (:meth:`EnrollmentQuerySet.stop`)."""
         self.finish(self.State.STOPPED, reason, now=now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -44,6 +45,21 @@ class StepSpec:
     delay: timedelta
     coupon_percent: int | None = None
     coupon_valid_days: int = 14
+    # A name that states the coupon ("A hidden {n} % discount"): ``name`` is it with the default
+    # percent; the admin shows it with the step's current percent (``wagtail_triggers.labels``).
+    name_pattern: str | Promise | None = None
+
+
+def chain_numbers(steps: Iterable[tuple[str, timedelta, int | None]]) -> dict[str, int | None]:
+    """The numbers a description may state, from a chain's ``(letter key, delay, coupon %)``
+    in order: ``{<key's last part>_percent}`` and ``{<…>_day}`` (days since the chain began)."""
+    numbers: dict[str, int | None] = {}
+    elapsed = timedelta(0)
+    for key, delay, percent in steps:
+        part = key.rsplit("/", 1)[-1]
+        elapsed += delay
+        numbers[f"{part}_percent"], numbers[f"{part}_day"] = percent, elapsed.days
+    return numbers
 
 
 class ScenarioKind:
@@ -57,6 +73,10 @@ class ScenarioKind:
     kind: str = ""
     name: str | Promise = ""
     description: str | Promise = ""
+    # A description that states numbers of the chain: ``description`` with {placeholders} from
+    # :func:`chain_numbers` and ``description_fixed``; the admin fills in the chain's current ones.
+    description_pattern: str | Promise | None = None
+    description_fixed: dict[str, Any] = {}
     goal_description: str | Promise = ""
     subject_type: str | None = None  # "cart", "order" or None: what the letters show
     trigger_events: tuple[str, ...] = ()
@@ -70,6 +90,10 @@ class ScenarioKind:
     default_steps: tuple[StepSpec, ...] = ()
 
     # -- hooks ----------------------------------------------------------------------------
+    def description_numbers(self, numbers: dict[str, int | None]) -> dict[str, Any]:
+        """The values for ``description_pattern``, from a chain's :func:`chain_numbers`."""
+        return {**numbers, **self.description_fixed}
+
     def on_event(self, scenario: Scenario, contact: Contact, event: Event) -> EventOutcome | None:
         """React to a trigger event; return what it did (counted in the tick report) or None."""
         return None

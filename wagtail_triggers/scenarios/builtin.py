@@ -9,13 +9,14 @@ from functools import reduce
 from django.db import transaction
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import EventOutcome, StopReason
 from ..events import ACTIVITY_EVENTS, EventKind
 from ..models import Contact, Enrollment, Event, Scenario, Suppression
-from .base import KindOption, ScenarioKind, StepSpec
+from .base import KindOption, ScenarioKind, StepSpec, chain_numbers
 from .registry import registry
 
 DAY = timedelta(days=1)
@@ -38,15 +39,37 @@ HOLD_DAYS = KindOption(
 PERMANENTLY_OUT = {"scenario__isnull": True, "lifted_at__isnull": True, "until__isnull": True}
 
 
+def coupon_step(key: str, pattern: str | Promise, delay: timedelta, percent: int, valid_days: int) -> StepSpec:
+    """A step whose name states its coupon ("A hidden {n} % discount"): shipped with ``percent``,
+    shown in the admin with the step's current one."""
+    return StepSpec(
+        key,
+        format_lazy(pattern, n=percent),
+        delay,
+        coupon_percent=percent,
+        coupon_valid_days=valid_days,
+        name_pattern=pattern,
+    )
+
+
+def numbered_description(kind: type[ScenarioKind]) -> type[ScenarioKind]:
+    """Class decorator: ``description`` is ``description_pattern`` with the default chain's
+    numbers (the admin shows a scenario's own, see ``wagtail_triggers.labels``)."""
+    steps = ((spec.key, spec.delay, spec.coupon_percent) for spec in kind.default_steps)
+    kind.description = format_lazy(kind.description_pattern, **kind().description_numbers(chain_numbers(steps)))
+    return kind
+
+
 @registry.register
+@numbered_description
 class ForgottenCart(ScenarioKind):
     kind = "forgotten_cart"
     name = _("Forgotten cart")
-    description = _(
+    description_pattern = _(
         # xgettext:no-python-format
         "Reminds a customer (registered or a guest who gave an email) of the products left in "
         "their cart: first after a short idle time, then that the cart is kept for them, then "
-        "with a personal 5 % coupon."
+        "with a personal {discount_percent} % coupon."
     )
     goal_description = _("The cart becomes an order, or the customer empties it.")
     subject_type = "cart"
@@ -56,14 +79,8 @@ class ForgottenCart(ScenarioKind):
     default_steps = (
         StepSpec("forgotten_cart/reminder", _("Reminder with the cart's products"), timedelta(hours=1)),
         StepSpec("forgotten_cart/reserved", _("Your cart is saved"), DAY),
-        StepSpec(
-            "forgotten_cart/discount",
-            # xgettext:no-python-format
-            _("A hidden 5 % discount"),
-            DAY,
-            coupon_percent=5,
-            coupon_valid_days=7,
-        ),
+        # xgettext:no-python-format
+        coupon_step("forgotten_cart/discount", _("A hidden {n} % discount"), DAY, 5, 7),
     )
 
     def on_event(self, scenario: Scenario, contact: Contact, event: Event) -> EventOutcome | None:
@@ -101,13 +118,14 @@ class ForgottenCart(ScenarioKind):
 
 
 @registry.register
+@numbered_description
 class CancelledOrder(ScenarioKind):
     kind = "cancelled_order"
     name = _("Cancelled order")
-    description = _(
+    description_pattern = _(
         # xgettext:no-python-format
         "Asks a customer who cancelled an order whether it was a mistake, reminds them of the "
-        "products with a link that puts them back in the cart, then offers a 5 % coupon."
+        "products with a link that puts them back in the cart, then offers a {discount_percent} % coupon."
     )
     goal_description = _("The customer completes a new order.")
     subject_type = "order"
@@ -118,14 +136,8 @@ class CancelledOrder(ScenarioKind):
     default_steps = (
         StepSpec("cancelled_order/really_cancel", _("Did you really cancel?"), timedelta(hours=1)),
         StepSpec("cancelled_order/reserved", _("Your products are still waiting"), DAY),
-        StepSpec(
-            "cancelled_order/discount",
-            # xgettext:no-python-format
-            _("A 5 % coupon to come back"),
-            DAY,
-            coupon_percent=5,
-            coupon_valid_days=7,
-        ),
+        # xgettext:no-python-format
+        coupon_step("cancelled_order/discount", _("A {n} % coupon to come back"), DAY, 5, 7),
     )
 
     def on_event(self, scenario: Scenario, contact: Contact, event: Event) -> EventOutcome | None:
@@ -143,15 +155,16 @@ class CancelledOrder(ScenarioKind):
 
 
 @registry.register
+@numbered_description
 class OrderFollowUp(ScenarioKind):
     kind = "order_followup"
     name = _("Follow-up after an order")
-    description = _(
+    description_pattern = _(
         # xgettext:no-python-format
-        "After a completed order: thanks an hour later, an offer of help on day 2, a review "
-        "request on day 10, products picked for the customer on day 14 and a 5 % coupon for the "
-        "next order on day 21. By default only after a customer's first order; a new order does "
-        "not restart a running follow-up."
+        "After a completed order: thanks an hour later, an offer of help on day {support_day}, a review "
+        "request on day {review_day}, products picked for the customer on day {offers_day} and a "
+        "{next_order_percent} % coupon for the next order on day {next_order_day}. By default only after "
+        "a customer's first order; a new order does not restart a running follow-up."
     )
     goal_description = _("The order is cancelled.")
     subject_type = "order"
@@ -175,14 +188,8 @@ class OrderFollowUp(ScenarioKind):
         StepSpec("order_followup/support", _("We are here to help"), 2 * DAY),
         StepSpec("order_followup/review", _("How do you like it? (review request)"), 8 * DAY),
         StepSpec("order_followup/offers", _("Recommended products"), 4 * DAY),
-        StepSpec(
-            "order_followup/next_order",
-            # xgettext:no-python-format
-            _("5 % off your next order"),
-            7 * DAY,
-            coupon_percent=5,
-            coupon_valid_days=30,
-        ),
+        # xgettext:no-python-format
+        coupon_step("order_followup/next_order", _("{n} % off your next order"), 7 * DAY, 5, 30),
     )
 
     def on_event(self, scenario: Scenario, contact: Contact, event: Event) -> EventOutcome | None:
@@ -333,14 +340,15 @@ class InactivityKind(ScenarioKind):
 
 
 @registry.register
+@numbered_description
 class Hooliganism(InactivityKind):
     kind = "hooliganism"
     days = 111
     name = _("Hooliganism (the mail robot)")
-    description = _(
+    description_pattern = _(
         # xgettext:no-python-format
         "A playful chain from the shop's mail robot for a customer not seen for 111 days: "
-        "a cry for help, a warning, a coupon for 11 % off, and a final “what have you done…”."
+        "a cry for help, a warning, a coupon for {coupon_percent} % off, and a final “what have you done…”."
     )
     goal_description = _("The customer visits the shop or places an order.")
     priority = 50
@@ -350,7 +358,7 @@ class Hooliganism(InactivityKind):
         StepSpec("hooliganism/help", _("Help!"), timedelta(0)),
         StepSpec("hooliganism/warning", _("A warning"), 3 * DAY),
         # xgettext:no-python-format
-        StepSpec("hooliganism/coupon", _("Coupon for 11 % off"), 4 * DAY, coupon_percent=11, coupon_valid_days=11),
+        coupon_step("hooliganism/coupon", _("Coupon for {n} % off"), 4 * DAY, 11, 11),
         StepSpec("hooliganism/what_have_you_done", _("What have you done…"), 7 * DAY),
     )
 
@@ -379,7 +387,17 @@ def _wakeup(days: int, small: int, big: int, priority: int, *, asks_why: bool = 
             "For a customer with no visit and no order for {days} days: a friendly hello with no "
             "coupon, then coupons for {small} % off on day {coupon_day} and {big} % off on day {last_day}."
         )
-    return type(
+
+    def description_numbers(self, numbers: dict[str, int | None]) -> dict[str, int | None]:
+        return {
+            "days": days,
+            "small": numbers.get("coupon_percent"),
+            "big": numbers.get("last_chance_percent"),
+            "coupon_day": numbers.get("coupon_day"),
+            "last_day": numbers.get("last_chance_day"),
+        }
+
+    kind = type(
         f"WakeUp{days}",
         (InactivityKind,),
         {
@@ -388,37 +406,32 @@ def _wakeup(days: int, small: int, big: int, priority: int, *, asks_why: bool = 
             "kind": prefix,
             "days": days,
             "name": format_lazy(_("Wake-up after {days} days"), days=days),
-            "description": format_lazy(
-                description,
-                days=days,
-                small=small,
-                big=big,
-                coupon_day=WAKEUP_COUPON_DELAY.days,
-                last_day=(WAKEUP_COUPON_DELAY + WAKEUP_LAST_DELAY).days,
-            ),
+            "description_pattern": description,
+            "description_numbers": description_numbers,
             "goal_description": _("The customer visits the shop or places an order."),
             "priority": priority,
             "default_steps": (
                 StepSpec(f"{prefix}/hello", _("We miss you (no coupon)"), timedelta(0)),
-                StepSpec(
+                # xgettext:no-python-format
+                coupon_step(
                     f"{prefix}/coupon",
-                    # xgettext:no-python-format
-                    format_lazy(_("Coupon for {n} % off"), n=small),
+                    _("Coupon for {n} % off"),
                     WAKEUP_COUPON_DELAY,
-                    coupon_percent=small,
-                    coupon_valid_days=WAKEUP_COUPON_VALID_DAYS,
+                    small,
+                    WAKEUP_COUPON_VALID_DAYS,
                 ),
-                StepSpec(
+                # xgettext:no-python-format
+                coupon_step(
                     f"{prefix}/last_chance",
-                    # xgettext:no-python-format
-                    format_lazy(_("Last call: coupon for {n} % off"), n=big),
+                    _("Last call: coupon for {n} % off"),
                     WAKEUP_LAST_DELAY,
-                    coupon_percent=big,
-                    coupon_valid_days=WAKEUP_COUPON_VALID_DAYS,
+                    big,
+                    WAKEUP_COUPON_VALID_DAYS,
                 ),
             ),
         },
     )
+    return numbered_description(kind)
 
 
 # Discounts grow with the absence across all four inactivity chains (hooliganism, 111 days: 11 %).

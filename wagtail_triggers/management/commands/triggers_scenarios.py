@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 
 from wagtail_triggers import scenario_switch
+from wagtail_triggers.labels import step_name
 from wagtail_triggers.models import Scenario
 
 # The settings every kind understands, listed with the kind's own options in the JSON output.
@@ -61,9 +62,8 @@ class Command(BaseCommand):
             return
         for scenario in scenarios:
             state = self.style.SUCCESS("on ") if scenario.enabled else "off"
-            chain = " → ".join(
-                f"{step.name} (+{_human(step.delay.total_seconds())})" for step in scenario.steps.all() if step.enabled
-            )
+            steps = [step for step in scenario.steps.all() if step.enabled]
+            chain = " → ".join(f"{step_name(step)} (+{_human(step.delay.total_seconds())})" for step in steps)
             self.stdout.write(f"[{state}] {scenario.kind:<16} {scenario.name}: {chain}")
 
     @staticmethod
