@@ -45,9 +45,19 @@ Q_CLUSTER = {
     "max_attempts": 1,
     "poll": 1,
 }
+# A cache every process shares (the doorbell's "a task is waiting" mark, django-q2's monitor):
+# the database's own with the ORM broker, Redis with Redis (docs/settings.md, the doorbell).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "bench_cache"}}
 if os.environ.get("BENCH_REDIS") == "1":
     del Q_CLUSTER["orm"]
     Q_CLUSTER["redis"] = {"host": "127.0.0.1", "port": 6379, "db": 0}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+            "KEY_PREFIX": Q_CLUSTER["name"],
+        }
+    }
 
 LOGGING = {
     "version": 1,
