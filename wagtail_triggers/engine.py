@@ -329,10 +329,10 @@ def _advance(claimed: list[int], claims: dict[int, Claim], now: datetime) -> Non
         rows = Enrollment.objects.filter(pk__in=pks, state=Enrollment.State.ACTIVE, next_position=claim.position)
         if claim.following:
             rows.update(next_position=claim.following.position, next_run_at=now + claim.following.delay)
-        elif rows.update(next_position=claim.step.position + 1):
-            Enrollment.objects.filter(pk__in=pks, state=Enrollment.State.ACTIVE).end(
-                Enrollment.State.COMPLETED, "", now
-            )
+        elif rows.update(next_position=claim.step.position + 1):  # the last letter: the chain completes
+            Enrollment.objects.filter(
+                pk__in=pks, state=Enrollment.State.ACTIVE, next_position=claim.step.position + 1
+            ).end(Enrollment.State.COMPLETED, "", now)
 
 
 # -- the tick, the doorbell and the drain ----------------------------------------------------------
