@@ -326,7 +326,9 @@ class Bench:
 
     def seeded(self) -> str:
         name = self.dbs.name("seeded")
-        if name not in self.dbs.made:
+        if name not in self.dbs.made and self.args.seeded:  # seeded earlier by `bench/work.py seed`
+            self.dbs.copy_external(self.args.seeded, name)
+        elif name not in self.dbs.made:
             self.dbs.copy(self.dbs.name("base"), name)
             every = max(self.sizes.contacts // self.sizes.drain_due, 1)
             result = self.run("seed", {"contacts": self.sizes.contacts, "every": every}, name)
@@ -549,9 +551,12 @@ class Bench:
     def header(self, seconds: float) -> str:
         import django
 
-        commit = subprocess.run(
-            ["git", "log", "-1", "--format=%h %cI %s"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
+        commit = (
+            subprocess.run(
+                ["git", "log", "-1", "--format=%h %cI %s"], cwd=ROOT, capture_output=True, text=True
+            ).stdout.strip()
+            or "a tree outside git"
+        )
         load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
         return (
             f"{'Quick smoke run' if self.args.quick else 'Benchmark'} of wagtail-triggers at {commit[:60]}\n"
@@ -699,6 +704,11 @@ def main() -> int:
         "--base",
         help="start from a copy of this database (PostgreSQL name or SQLite path) made by "
         "`bench/work.py migrate` with the current migrations, instead of migrating a new one",
+    )
+    parser.add_argument(
+        "--seeded",
+        help="take the scan and drain database from a copy of this one (the --base database after "
+        '`bench/work.py seed \'{"contacts": 1000000, "every": 20}\'`) instead of seeding it',
     )
     args = parser.parse_args()
     return Bench(args).main()
