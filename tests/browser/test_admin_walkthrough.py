@@ -155,7 +155,9 @@ def test_owner_and_editor_walkthrough(live_server, page, shot, owner, smtp):
     page.get_by_role("link", name="anna@example.com").click()
     expect(page.get_by_text("Forgotten cart").first).to_be_visible()
     shot(page, "07-contact")
-    page.get_by_role("button", name="Remove from this chain").click()
+    page.get_by_role("link", name="Remove from this chain").click()  # asks first
+    expect(page.get_by_text("Remove anna@example.com from the chain “Forgotten cart”?")).to_be_visible()
+    page.get_by_role("button", name="Yes, remove from this chain").click()
     expect(page.get_by_text("was removed from 'Forgotten cart'")).to_be_visible()
     enrollment.refresh_from_db()
     assert enrollment.state == Enrollment.State.STOPPED
