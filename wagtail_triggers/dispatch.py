@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -50,6 +51,9 @@ Status = Delivery.Status
 #: batch's outcomes are written soon after its letters went out; large enough that the batch's
 #: fixed queries cost a fraction of a query per letter.
 CLAIM_CHUNK = 50
+#: Outcomes are written at least this often (seconds) while a batch goes out, so a worker killed
+#: mid-batch leaves at most this much of sent letters unrecorded (``unknown`` after the lease).
+FLUSH_SECONDS = 1.0
 # A claimed row's result is written only by the worker holding the claim (same ``claimed_at``);
 # a lease sweep may have called it "unknown" meanwhile, and the worker knows better.
 HELD = (Status.SENDING, Status.UNKNOWN)
@@ -190,6 +194,7 @@ class _Ledger:
     rows: dict[tuple[str, tuple[str, ...]], dict[int, dict[str, Any]]] = field(default_factory=dict)
     ends: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(list))
     moves: dict[timedelta, list[int]] = field(default_factory=lambda: defaultdict(list))
+    flushed: float = field(default_factory=time.monotonic)
 
     def add(self, delivery: Delivery, status: str, **fields: Any) -> None:
         self.rows.setdefault((status, tuple(sorted(fields))), {})[delivery.pk] = fields
@@ -212,7 +217,11 @@ class _Ledger:
         for delivery in deliveries:
             self.add(delivery, Status.QUEUED, attempts=F("attempts") - 1)
 
+    def overdue(self) -> bool:
+        return bool(self.rows) and time.monotonic() - self.flushed >= FLUSH_SECONDS
+
     def flush(self) -> None:
+        self.flushed = time.monotonic()
         rows, self.rows = self.rows, {}
         for (status, _names), group in rows.items():
             written = _write(self.token, status, group)
@@ -577,6 +586,8 @@ def _send_batch(claimed: Claim, now: datetime, session: MailSession, report: Tic
                 ledger.release(waiting[1:])
                 report.add("postponed", len(waiting) - 1)
                 return False
+            if ledger.overdue():
+                ledger.flush()
         return True
     finally:
         try:
