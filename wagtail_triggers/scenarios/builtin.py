@@ -317,7 +317,11 @@ class InactivityKind(ScenarioKind):
         """Stamp the contacts this scan is done with for their current absence: those it has
         enrolled (now or earlier) and those no scenario of this rank or shorter would take
         (audience, suppression). The stamp is the longest enabled threshold their absence has
-        reached, so only crossing the next one brings them back to a scan."""
+        reached, so only crossing the next one brings them back to a scan.
+
+        Two statements, each an AND of its conditions: an EXISTS inside an OR would be planned
+        as a hashed subquery, a sequential scan of all enrollments.
+        """
         audiences = [
             self.audience_q(scenario),
             *(kind.audience_q(other) for kind, other in others if kind.days < self.days),
@@ -325,18 +329,20 @@ class InactivityKind(ScenarioKind):
         wanted = Q(~Exists(self._suppressed()))
         if all(audiences):  # an empty Q is everyone, which an OR of Q objects would drop
             wanted &= reduce(operator.or_, audiences)
-        running_elsewhere = (
-            self._group()
-            .filter(state=Enrollment.State.ACTIVE)
-            .exclude(scenario=scenario, anchor_at=OuterRef("last_activity_at"))
-        )
         thresholds = sorted({self.days, *(kind.days for kind, _other in others)}, reverse=True)
-        reached = Case(
-            *(When(last_activity_at__lte=now - timedelta(days=days), then=Value(days)) for days in thresholds),
-            default=Value(self.days),
-        )
-        done = self._absent(now, others).filter(~Exists(running_elsewhere), Q(self._reached()) | ~wanted)
-        return done.update(absence_anchor_at=F("last_activity_at"), absence_rank=reached)
+        stamp = {
+            "absence_anchor_at": F("last_activity_at"),
+            "absence_rank": Case(
+                *(When(last_activity_at__lte=now - timedelta(days=days), then=Value(days)) for days in thresholds),
+                default=Value(self.days),
+            ),
+        }
+        active = self._group().filter(state=Enrollment.State.ACTIVE)
+        running_elsewhere = active.exclude(scenario=scenario, anchor_at=OuterRef("last_activity_at"))
+        absent = self._absent(now, others)
+        enrolled = absent.filter(self._reached(), ~Exists(running_elsewhere)).update(**stamp)
+        left_out = absent.filter(~Exists(active), ~self._reached()).exclude(wanted).update(**stamp)
+        return enrolled + left_out
 
 
 @registry.register
