@@ -71,3 +71,31 @@ def test_report_with_generated_history(live_server, page, shot, history):
     page.goto(live_server.url + reverse("wagtailadmin_home"))
     page.get_by_text("Trigger emails, last 7 days").wait_for()
     shot(page, "dashboard-panel", full_page=True)
+
+
+def test_the_docs_screenshots_are_made_from_the_demo(tmp_path):
+    """Every image the README and the docs show is one ``scripts/docs_screenshots`` makes from
+    the demo as shipped (its data and the README's steps), so they can be made again."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from .conftest import CHROMIUM_MISSING, chromium_path
+
+    if not chromium_path():
+        pytest.skip(CHROMIUM_MISSING)
+    root = Path(__file__).resolve().parents[2]
+    shown = set()
+    for doc in [root / "README.md", *(root / "docs").glob("*.md")]:
+        shown |= set(re.findall(r"\]\((?:docs/)?images/([\w.-]+\.png)\)", doc.read_text()))
+    result = subprocess.run(
+        [sys.executable, str(root / "scripts" / "docs_screenshots"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    made = {path.name for path in tmp_path.glob("*.png")}
+    assert shown and shown <= made, shown - made
+    assert made <= {path.name for path in (root / "docs" / "images").glob("*.png")}
