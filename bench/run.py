@@ -52,8 +52,8 @@ class Sizes:
     scan_seconds: float = 600
     run_seconds: float = 900
     doorbell_letters: int = 10
-    schedule_letters: int = 20
-    schedule_window: float = 90
+    schedule_letters: int = 15
+    schedule_window: float = 60  # one whole minute of the schedule
     render_recipients: int = 150
 
 
