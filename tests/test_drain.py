@@ -62,3 +62,27 @@ def test_one_tick_processes_more_events_than_one_batch(enable, clock, events, se
     report = clock.tick()
     assert report.counts["events"] == 25 and not Event.objects.filter(processed_at=None).exists()
     assert report.counts["enrolled"] == 25
+
+
+def test_a_mail_server_that_takes_nothing_ends_the_drain_without_ringing(due_letters, clock, queue, settings):
+    from .smtp_server import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 1
+    report = clock.tick()
+    # One round: the letters of one batch wait (no attempt used); the tick does not spin.
+    assert report.counts["claimed"] == BATCH and report.counts["sent"] == 0
+    assert Delivery.objects.filter(status=Delivery.Status.QUEUED, attempts=0).count() == BATCH
+    assert OrmQ.objects.count() == 0  # the next tick retries; no doorbell storm
+
+
+def test_a_doorbell_run_with_more_events_than_its_budget_rings_again(enable, clock, events, queue, settings):
+    settings.TRIGGERS_TICK_BATCH_SIZE = 1  # 5 events a round
+    enable("forgotten_cart")
+    for n in range(12):
+        events.cart(email=f"customer{n:02}@example.com", cart_id=f"cart{n}")
+    assert OrmQ.objects.count() == 0  # recorded in the test's transaction: no commit rang yet
+    settings.TRIGGERS_TICK_TIME_BUDGET = 0
+    report = doorbell(clock.now)
+    assert report.counts["events"] == 5 and Event.objects.filter(processed_at=None).count() == 7
+    assert OrmQ.objects.count() == 1
