@@ -4,7 +4,8 @@ Wagtail's preview panel iframe has no ``sandbox`` attribute; the letter views sw
 for one whose iframe has ``sandbox=""`` (no scripts, opaque origin). The preview responses
 also carry their own CSP sandbox (:mod:`wagtail_triggers.admin.previews`), so a preview opened in a
 new tab is just as inert. The panel still updates live: Wagtail's preview script reloads the
-iframe by URL and, for a cross-origin frame, simply skips restoring the scroll position.
+iframe by URL; it would wait 10 seconds for a scroll position a script-less letter never sends,
+so the letter editor's script answers for it (``letter-editor.js``).
 """
 
 from __future__ import annotations

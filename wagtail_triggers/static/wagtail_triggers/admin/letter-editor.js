@@ -128,16 +128,30 @@
   }
 
   // "Preview as": Wagtail's chooser writes the chosen customer into a hidden input, which fires
-  // no input or change event. Say so to the form (its unsaved-changes check) and mark the preview
-  // panel stale, so it reloads with that customer's data now, and with the sample data again
-  // when the choice is cleared (the form is then back as loaded, which Wagtail does not treat
-  // as a change to preview).
+  // no input or change event. Say so to the form, and tell the preview panel to reload: it
+  // listens for Wagtail's "unsaved edits" event on the document. Wagtail's own check would not
+  // send it when the choice is cleared (the form is then back as loaded), so the preview kept
+  // the last customer; this sends it either way (the edits warning it may show is cleared by
+  // Wagtail's next check).
   function refreshPreview() {
-    var panel = document.querySelector('[data-controller~="w-preview"]');
-    var stimulus = window.Stimulus;
-    var controller = panel && stimulus && stimulus.getControllerForElementAndIdentifier(panel, 'w-preview');
-    if (controller && typeof controller.setStale === 'function') controller.setStale();
+    document.dispatchEvent(new CustomEvent('w-unsaved:add', { detail: { type: 'edits' } }));
   }
+
+  // The preview iframe is sandboxed (an opaque origin, no scripts). When Wagtail swaps in a
+  // reloaded preview it first waits for the preview page to report its scroll position, which a
+  // script-less letter never does, so every update after the first one waited for Wagtail's
+  // 10-second timeout before it showed. Answer for the letter: there is no position to restore.
+  document.addEventListener(
+    'load',
+    function (event) {
+      var frame = event.target;
+      if (!frame || frame.tagName !== 'IFRAME' || !frame.hasAttribute('sandbox')) return;
+      if (!frame.closest('[data-controller~="w-preview"]')) return;
+      var origin = window.location.origin;
+      window.postMessage({ wagtail: { type: 'w-preview:set-scroll-position', origin: origin } }, origin);
+    },
+    true
+  );
 
   function watchPreviewInput(input) {
     if (input.dataset.triggersWatched) return;
