@@ -50,6 +50,7 @@ class Sizes:
     drain_due: int = 50_000
     drain_seconds: float = 600
     scan_seconds: float = 600
+    drain_contacts: int = 0  # 0: the scan's --contacts
     run_seconds: float = 900
     doorbell_letters: int = 10
     schedule_letters: int = 15
@@ -113,6 +114,8 @@ class Bench:
             self.sizes.scan_seconds = args.scan_seconds
         if args.events:
             self.sizes.events = args.events
+        if args.drain_contacts:
+            self.sizes.drain_contacts = args.drain_contacts
         self.prepared: dict[int, str] = {}  # letters → a database where they wait QUEUED
         self.dbs = Databases(os.environ.get("DATABASE_URL"))
         self.server = SinkServer().start()
@@ -324,19 +327,22 @@ class Bench:
             )
         )
 
-    def seeded(self) -> str:
-        name = self.dbs.name("seeded")
-        if name not in self.dbs.made and self.args.seeded:  # seeded earlier by `bench/work.py seed`
+    def seeded(self, contacts: int) -> str:
+        """A database of ``contacts`` contacts, 5 % of them (``--drain-due`` of the full
+        population) absent 91–500 days; made once per size."""
+        name = self.dbs.name(f"seeded_{contacts}")
+        due = max(self.sizes.drain_due * contacts // self.sizes.contacts, 1)
+        if name in self.dbs.made:
+            return name
+        if self.args.seeded and contacts == self.sizes.contacts:  # seeded earlier by `bench/work.py seed`
             self.dbs.copy_external(self.args.seeded, name)
-        elif name not in self.dbs.made:
+        else:
             self.dbs.copy(self.dbs.name("base"), name)
-            every = max(self.sizes.contacts // self.sizes.drain_due, 1)
-            result = self.run("seed", {"contacts": self.sizes.contacts, "every": every}, name)
-            self.seed_seconds = result["seed_seconds"]
+            self.run("seed", {"contacts": contacts, "every": max(contacts // due, 1)}, name)
         return name
 
     def scan(self) -> None:
-        seeded = self.seeded()
+        seeded = self.seeded(self.sizes.contacts)
         run = self.dbs.name("run")
         self.dbs.copy(seeded, run)
         try:
@@ -385,8 +391,9 @@ class Bench:
         )
 
     def drain(self) -> None:
-        seeded = self.seeded()
-        due = self.sizes.drain_due
+        contacts = self.sizes.drain_contacts or self.sizes.contacts
+        seeded = self.seeded(contacts)
+        due = max(self.sizes.drain_due * contacts // self.sizes.contacts, 1)
         stop = self.logs / "stop"
         for workers in (1, 2):
             run = self.dbs.name("run")
@@ -421,7 +428,7 @@ class Bench:
             finished = "all" if count >= due else f"stopped after {self.sizes.drain_seconds:.0f} s with"
             self.rows.append(
                 Row(
-                    f"drain: {due:,} first wake-up letters of {self.sizes.contacts:,} contacts, "
+                    f"drain: {due:,} first wake-up letters of {contacts:,} contacts, "
                     f"{workers} worker process{'es' if workers > 1 else ''}",
                     f"{seconds:.1f} s from enabling to the last acceptance, {finished} {count:,} letters: "
                     f"{rate:.1f} letters/s",
@@ -699,6 +706,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, help="stop each timed sending run after this long (default 900)")
     parser.add_argument("--drain-seconds", type=float, help="stop each drain after this long (default 600)")
     parser.add_argument("--scan-seconds", type=float, help="stop the scan measurement after this long (default 600)")
+    parser.add_argument(
+        "--drain-contacts",
+        type=int,
+        help="contacts of the drain's database (default: --contacts), 5 %% of them due (--drain-due scaled)",
+    )
     parser.add_argument("--events", type=int, help="record_event calls, and as many bare inserts (default 1,000)")
     parser.add_argument(
         "--base",
