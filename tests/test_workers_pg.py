@@ -110,7 +110,9 @@ def test_four_worker_processes_share_the_queue_and_send_each_letter_once(enable,
     # Each worker claimed its own batches: all four sent, and together exactly the queue.
     assert all(count > 0 for count in sent), sent
     assert sum(sent) == LETTERS, shares
-    assert not any(set(share) - {"sent"} for share in shares), shares  # nothing postponed, failed, unknown
+    # Nothing postponed, failed, skipped or unknown ("left": a call's time budget ran out on a busy
+    # machine and it handed its unsent letters back to the queue, which the next calls sent).
+    assert not any(set(share) - {"sent", "left"} for share in shares), shares
     # At the server: every letter exactly once, by Message-ID; none lost.
     ledger = dict(Delivery.objects.values_list("message_id", "status"))
     assert len(ledger) == LETTERS
