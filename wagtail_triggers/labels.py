@@ -119,8 +119,27 @@ def generated_step_name(step: Step) -> str | None:
 
 
 def step_name(step: Step) -> str:
-    """The step's name as the admin shows it (see :func:`generated_step_name`)."""
-    return generated_step_name(step) or step.name
+    """The step's name as the admin shows it: a built-in one in the admin's language (with the
+    current coupon, see :func:`generated_step_name`), an editor's own as written."""
+    generated = generated_step_name(step)
+    if generated:
+        return generated
+    try:
+        kind = step.scenario.kind_class
+    except LookupError:
+        return step.name
+    spec = next((spec for spec in kind.default_steps if spec.key == step.template_key), None)
+    return str(spec.name) if spec is not None and _as_shipped(step.name, spec.name) else step.name
+
+
+def scenario_name(scenario: Scenario) -> str:
+    """The scenario's name as the admin shows it: the kind's own name in the admin's language
+    while the scenario keeps the provisioned one, an editor's own name as written."""
+    try:
+        kind = scenario.kind_class
+    except LookupError:
+        return scenario.name
+    return str(kind.name) if _as_shipped(scenario.name, kind.name) else scenario.name
 
 
 def chain_description(scenario: Scenario, steps: Iterable[Step] | None = None) -> str:

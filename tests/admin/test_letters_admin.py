@@ -365,3 +365,27 @@ def test_no_shipped_letter_is_warned_about(builtins):
     for key in shipped_keys():
         source = shipped_source(key)
         assert unknown_variables([source.subject, source.preheader, source.body], key, "en") == [], key
+
+
+# -- names in the admin's language ----------------------------------------------------------------
+
+
+def test_built_in_names_follow_the_admin_s_language(client, superuser, builtins):
+    from wagtail.users.models import UserProfile
+
+    from wagtail_triggers.models import Scenario
+
+    profile = UserProfile.get_for_user(superuser)
+    profile.preferred_language = "ru"
+    profile.save()
+    Scenario.objects.filter(kind="wakeup_90").update(name="Our own wake-up")
+    client.force_login(superuser)
+    html = client.get(reverse("wagtail_triggers_scenarios:index")).content.decode()
+    assert "Забытая корзина" in html and ">Forgotten cart<" not in html
+    assert "Напоминание с товарами из корзины" in html and "Reminder with the cart&#x27;s products" not in html
+    assert "Our own wake-up" in html  # an editor's own name as written
+
+    profile.preferred_language = "en"
+    profile.save()
+    html = client.get(reverse("wagtail_triggers_scenarios:index")).content.decode()
+    assert "Forgotten cart" in html and "Забытая корзина" not in html

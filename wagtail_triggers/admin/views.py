@@ -26,7 +26,7 @@ from wagtail.snippets.views import snippets as snippet_views
 
 from ..choices import StopReason
 from ..consent import unsubscribe_contact
-from ..labels import generated_step_name
+from ..labels import generated_step_name, scenario_name, step_name
 from ..models import Contact, Delivery, EmailTemplate, Enrollment, Event, Scenario, Step
 from ..privacy import PLACEHOLDER_EMAIL
 from ..provisioning import reset_to_default
@@ -54,7 +54,7 @@ class ChainColumn(Column):
         for step in instance.steps.all():
             generated = generated_step_name(step)  # "A hidden 10 % discount" already says the coupon
             coupon = None if generated else step.coupon_percent
-            name = generated or step.name
+            name = generated or step_name(step)  # a built-in name in the admin's language
             chain.append({"step": step, "name": name, "wait": describe_delay(step.delay), "coupon": coupon})
         return chain
 
@@ -99,7 +99,7 @@ class ScenarioIndexView(generic.IndexView):
             return self.get_edit_url(instance)
 
         title = self._get_title_column_class(ScenarioTitleColumn)(
-            "name", label=_("Scenario"), get_url=get_url, sort_key="name", accessor="name"
+            "name", label=_("Scenario"), get_url=get_url, sort_key="name", accessor=scenario_name
         )
         return [
             title,
