@@ -152,7 +152,7 @@ def test_export_file_names_carry_the_scenario_and_the_period(history, staff_clie
 def test_rates_are_percentages_with_one_decimal_on_screen_and_in_exports(history, staff_client):
     url = reverse("wagtail_triggers_reports:scenarios")
     body = staff_client.get(url).content.decode()
-    assert "2 · 66.7%" in body and "0.6666" not in body
+    assert "2\u00a0·\u00a066.7%" in body and "0.6666" not in body
     rows = _csv(staff_client.get(url, {"export": "csv"}))
     header, cart = rows[0], next(row for row in rows if row[0] == "Forgotten cart")
     assert cart[header.index("Open rate, %")] == "66.7"
@@ -264,3 +264,10 @@ def test_report_names_wrap_between_words_only(history, staff_client):
     rule = css[css.index(".w-triggers-report-table th") :]
     rule = rule[: rule.index("}")]
     assert "word-break: normal" in rule and "overflow-wrap: normal" in rule and "hyphens: manual" in rule
+
+
+def test_a_scenario_without_orders_shows_zero_in_the_periods_currency(history, staff_client):
+    body = staff_client.get(reverse("wagtail_triggers_reports:scenarios")).content.decode()
+    assert "€61.80" in body  # the forgotten cart
+    rows = body[body.index("Cancelled order") :]
+    assert "€0.00" in rows[:3000] and ">0.00<" not in body.replace(" ", "")

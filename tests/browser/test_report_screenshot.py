@@ -65,6 +65,19 @@ def test_report_with_generated_history(live_server, page, shot, history):
     assert "Forgotten cart" in table.inner_text()
     assert page.locator("svg.triggers-report__chart g").count() >= 30
     shot(page, "report-scenarios", full_page=True)
+    # Every column fits a 1440 px screen, and names wrap between words only.
+    fit = page.evaluate(
+        """() => {
+            const table = document.querySelector('table.w-triggers-report-table');
+            const title = table.querySelector('td.title a, td a');
+            const style = getComputedStyle(title.closest('td'));
+            return {table: table.scrollWidth, box: table.parentElement.clientWidth,
+                    page: document.scrollingElement.scrollWidth, view: document.scrollingElement.clientWidth,
+                    wordBreak: style.wordBreak, overflowWrap: style.overflowWrap};
+        }"""
+    )
+    assert fit["page"] <= fit["view"] and fit["table"] <= fit["box"], fit
+    assert fit["wordBreak"] == "normal" and fit["overflowWrap"] == "normal", fit
     page.get_by_role("link", name="Forgotten cart").first.click()
     page.get_by_role("heading", name="Funnel of the chain").wait_for()
     shot(page, "report-forgotten-cart", full_page=True)

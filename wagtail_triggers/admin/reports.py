@@ -89,6 +89,12 @@ def revenue_text(amounts: dict[str, Decimal], fallback_currency: str = "") -> st
     return " · ".join(money(amount, code) for amount, code in ordered)
 
 
+def zero_currency(totals: analytics.Stats) -> str:
+    """The currency a row without revenue shows its zero in: the period's only one, else the
+    shop's (one query, only when the period does not tell)."""
+    return next(iter(totals.revenue)) if len(totals.revenue) == 1 else analytics.shop_currency()
+
+
 class OrderedDateRangeField(DateRangeField):
     """A period whose start is after its end is refused, not swapped or emptied silently."""
 
@@ -130,7 +136,7 @@ class StatColumn(Column):
         if self.name == "revenue":
             return revenue_text(value, instance.stats.get("fallback_currency", ""))
         rate = instance.stats.get(f"{self.name}_rate") if self.name in RATED else None
-        return f"{value} · {rate:.1%}" if rate is not None else value
+        return f"{value}\u00a0·\u00a0{rate:.1%}" if rate is not None else value  # kept on one line
 
 
 def _day(value: date | None) -> date | None:
@@ -291,7 +297,7 @@ class BaseTriggerReport(PeriodMixin, ReportView):
         self, object_list, stats: dict[Any, analytics.Stats], figures: dict[Any, dict[str, Any]], key: str
     ) -> None:
         self.totals = analytics.total(stats)
-        self.fallback_currency = "" if self.totals.revenue else analytics.shop_currency()
+        self.fallback_currency = zero_currency(self.totals)
         for item in object_list:
             item.stats = stats.get(getattr(item, key), analytics.Stats()).as_dict()
             item.stats.update(figures.get(getattr(item, key), coupons.NO_COUPONS))
@@ -460,7 +466,7 @@ class LastWeekPanel(Component):
         since = now - timedelta(days=7)
         stats = analytics.by_scenario(since, now)
         shown = [s for s in Scenario.objects.order_by("priority", "pk") if s.enabled or s.pk in stats]
-        fallback = "" if analytics.total(stats).revenue else analytics.shop_currency()
+        fallback = zero_currency(analytics.total(stats))
         scenarios = []
         for scenario in shown:
             figures = stats.get(scenario.pk, analytics.Stats())
