@@ -51,8 +51,9 @@ def test_a_batch_costs_at_most_two_queries_per_letter(kind, enable, clock, event
     # A constant number for the batch (claim, load, checks, writes) plus at most 2 a letter.
     # A constant number for the batch: lease sweep, claim (and the empty claim that ends the
     # loop), load, consent/erasure/goal/pause/cap checks, letters and step counts, message ids,
-    # one UPDATE of the sent rows, and the test transaction's savepoints. None per letter.
-    assert len(queries) <= BATCH_QUERIES, [q["sql"][:120] for q in queries.captured_queries]
+    # one UPDATE of the sent rows, and the test transaction's savepoints; and one a letter: the
+    # mark that its SMTP conversation starts (what a lease sweep must call unknown).
+    assert len(queries) <= BATCH_QUERIES + LETTERS, [q["sql"][:120] for q in queries.captured_queries]
     assert len(queries) <= 2 * LETTERS  # the issue's bound: at most two a letter, amortised
 
 
@@ -72,8 +73,9 @@ def test_the_set_checks_settle_each_letter_as_the_per_letter_checks_did(enable, 
     with CaptureQueriesContext(connection) as queries:
         report = send_queued(clock.now)
     # The batch's constant queries, plus a few statements per distinct outcome (each skip reason
-    # ends its chains with one EnrollmentQuerySet.end, the pause moves its chain): none per letter.
-    assert len(queries) <= BATCH_QUERIES + 4 * 5, [q["sql"][:120] for q in queries.captured_queries]
+    # ends its chains with one EnrollmentQuerySet.end, the pause moves its chain), and the mark of
+    # each of the five letters sent.
+    assert len(queries) <= BATCH_QUERIES + 5 + 4 * 5, [q["sql"][:120] for q in queries.captured_queries]
     assert (report.counts["sent"], report.counts["skipped"], report.counts["postponed"]) == (5, 4, 1)
     assert sorted(m["To"] for m in smtp.messages) == [contact[n].email for n in range(5, 10)]
     letter = {n: Delivery.objects.get(contact=contact[n]) for n in range(10)}
@@ -91,3 +93,20 @@ def test_the_set_checks_settle_each_letter_as_the_per_letter_checks_did(enable, 
     assert chain[2].next_run_at == paused_next_run + (pause_end - clock.now)
     assert {letter[n].status for n in range(5, 10)} == {Status.SENT}
     assert len({letter[n].message_id for n in range(5, 10)}) == 5
+
+
+def test_a_dead_workers_batch_goes_back_to_the_queue_but_the_letter_in_flight_is_unknown(enable, clock, events):
+    """A worker killed mid-batch: after the lease, the letters it never started sending are queued
+    again (their attempt not counted), and only the one whose SMTP conversation had started is
+    ``unknown`` — never resent."""
+    _due_letters(enable, clock, events, "forgotten_cart", 5)
+    claimed = dispatch.claim(clock.now, 5)
+    assert len(claimed.ids) == 5
+    in_flight = Delivery.objects.get(pk=sorted(claimed.ids)[0])
+    assert dispatch._start_sending(in_flight)
+    Delivery.objects.update(claimed_at=claimed.token - timedelta(hours=1))  # the worker died an hour ago
+    assert dispatch.expire_leases() == 1
+    assert Delivery.objects.get(pk=in_flight.pk).status == Status.UNKNOWN
+    rest = Delivery.objects.exclude(pk=in_flight.pk)
+    assert {(d.status, d.attempts, d.error) for d in rest} == {(Status.QUEUED, 0, "")}
+    assert send_queued(clock.now).counts["sent"] == 4

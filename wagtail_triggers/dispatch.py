@@ -59,15 +59,30 @@ FLUSH_SECONDS = 1.0
 HELD = (Status.SENDING, Status.UNKNOWN)
 
 
+#: ``error`` of a claimed row no SMTP conversation has started for yet: a dead worker's batch
+#: goes back to the queue, except the letters it had started sending.
+UNTRIED = "claimed, not yet sent"
+
+
 def expire_leases() -> int:
-    """A row left in SENDING by a dead worker may or may not have gone out: say so, never resend.
+    """Rows left in SENDING by a dead worker: those it never started sending go back to the
+    queue; one it had started may or may not have gone out, so it is ``unknown``, never resent.
 
     Leases are wall-clock time (``claimed_at`` is stamped with the real time of the claim), so a
     time-travelling tick never expires a letter another worker is sending right now.
     """
-    cutoff = timezone.now() - conf.get("TRIGGERS_SEND_LEASE")
-    return Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff).update(
-        status=Status.UNKNOWN, error="interrupted while sending"
+    stale = Delivery.objects.filter(
+        status=Status.SENDING, claimed_at__lt=timezone.now() - conf.get("TRIGGERS_SEND_LEASE")
+    )
+    stale.filter(error=UNTRIED).update(status=Status.QUEUED, error="", attempts=F("attempts") - 1)
+    return stale.update(status=Status.UNKNOWN, error="interrupted while sending")
+
+
+def _start_sending(delivery: Delivery) -> bool:
+    """Mark the one letter whose SMTP conversation starts now (one UPDATE): from here on a lease
+    sweep calls it ``unknown``. False when this worker's claim has expired meanwhile."""
+    return bool(
+        Delivery.objects.filter(pk=delivery.pk, claimed_at=delivery.claimed_at, status=Status.SENDING).update(error="")
     )
 
 
@@ -128,7 +143,7 @@ def claim(
         if not _returns_from_update(connection.vendor):
             ids = [row["pk"] for row in due]
             Delivery.objects.using(db).filter(pk__in=ids, status=Status.QUEUED).update(
-                status=Status.SENDING, claimed_at=token, attempts=F("attempts") + 1
+                status=Status.SENDING, claimed_at=token, attempts=F("attempts") + 1, error=UNTRIED
             )
             held = Delivery.objects.using(db).filter(pk__in=ids, status=Status.SENDING, claimed_at=token)
             return Claim(token, list(held.values_list("pk", flat=True)))
@@ -136,12 +151,13 @@ def claim(
         name = connection.ops.quote_name
         table, status, attempts = name(Delivery._meta.db_table), name("status"), name("attempts")
         sql = (
-            f"UPDATE {table} SET {status} = %s, {name('claimed_at')} = %s, {attempts} = {attempts} + 1 "
+            f"UPDATE {table} SET {status} = %s, {name('claimed_at')} = %s, {attempts} = {attempts} + 1, "
+            f"{name('error')} = %s "
             f"WHERE {status} = %s AND {name('id')} IN ({select}) RETURNING {name('id')}"
         )
         stamp = connection.ops.adapt_datetimefield_value(token)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [Status.SENDING.value, stamp, Status.QUEUED.value, *params])
+            cursor.execute(sql, [Status.SENDING.value, stamp, UNTRIED, Status.QUEUED.value, *params])
             return Claim(token, [row[0] for row in cursor.fetchall()])
 
 
@@ -201,7 +217,7 @@ class _Ledger:
 
     def skip(self, delivery: Delivery, reason: str) -> None:
         """Skipped: the letter's chain ends with it (as reached when the goal was, else stopped)."""
-        self.add(delivery, Status.SKIPPED, reason=reason[:60])
+        self.add(delivery, Status.SKIPPED, reason=reason[:60], error="")
         if reason not in KEEPS_CHAIN and delivery.enrollment.state not in ENDED:
             state = Enrollment.State.GOAL if is_goal_reason(reason) else Enrollment.State.STOPPED
             self.ends[(state, reason)].append(delivery.enrollment_id)
@@ -209,13 +225,13 @@ class _Ledger:
     def postpone(self, delivery: Delivery, later: datetime) -> None:
         """Back to the queue until ``later``, the attempt not counted. Delays count from the
         previous letter: the rest of the chain moves with this one."""
-        self.add(delivery, Status.QUEUED, not_before=later, attempts=F("attempts") - 1)
+        self.add(delivery, Status.QUEUED, not_before=later, attempts=F("attempts") - 1, error="")
         self.moves[later - self.now].append(delivery.enrollment_id)
 
     def release(self, deliveries: Iterable[Delivery]) -> None:
         """Claimed but not tried (the budget is spent, the server is gone): queued as they were."""
         for delivery in deliveries:
-            self.add(delivery, Status.QUEUED, attempts=F("attempts") - 1)
+            self.add(delivery, Status.QUEUED, attempts=F("attempts") - 1, error="")
 
     def overdue(self) -> bool:
         return bool(self.rows) and time.monotonic() - self.flushed >= FLUSH_SECONDS
@@ -538,6 +554,9 @@ def deliver(delivery: Delivery, batch: _Batch, session: MailSession, report: Tic
             return True
         composed = _compose(delivery, batch, report, ledger)
         if composed is None:
+            return True
+        if not _start_sending(delivery):
+            logger.warning("The claim of delivery %s expired before it was sent; it is left to the sweep", delivery.pk)
             return True
         flight.reached_server = True
         return _send(delivery, composed, session, batch, report, ledger)
