@@ -180,3 +180,30 @@ def test_the_next_threshold_still_fires_after_a_shorter_chain(enable, clock):
     scan(clock.now + timedelta(days=17))  # 112 days
     assert chains() == {contact.email: "hooliganism"}
     assert scan(clock.now + timedelta(days=18)).counts.get("enrolled", 0) == 0
+
+
+@pytest.mark.django_db
+def test_chains_started_before_the_stamp_existed_still_count_for_their_absence(enable, clock):
+    """Migration 0016 stamps contacts from the chains already started in their current absence."""
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection as db
+
+    enable(*ALL)
+    (contact,) = absent(clock.now, 400, 1, "old-")
+    Enrollment.objects.create(
+        scenario=Scenario.objects.get(kind="wakeup_360"),
+        contact=contact,
+        subject_id="absence:before",
+        state=Enrollment.State.COMPLETED,
+        started_at=clock.now - timedelta(days=30),
+        exclusive_key="inactivity",
+        anchor_at=contact.last_activity_at,
+        rank=360,
+    )
+    migration = import_module("wagtail_triggers.migrations.0016_scan_indexes")
+    migration.stamp_current_absences(apps, SimpleNamespace(connection=db))  # it reads only the alias
+    assert scan(clock.now).counts.get("enrolled", 0) == 0
+    assert Enrollment.objects.count() == 1

@@ -2,13 +2,30 @@
 
 The contacts' absence stamp (``absence_anchor_at``, ``absence_rank``) with the partial indexes
 the scans read, so an idle scan skips settled contacts by index; the due chains' index becomes
-a partial one over active enrollments only. Adding the stamp rewrites no rows: every contact
-starts unstamped and is settled by the first scan, while the enrollments already there keep
-deciding who has had which chain.
+a partial one over active enrollments only. The stamp is the scans' record of what has fired in
+a contact's current absence, so the contacts whose current absence already has a chain are
+stamped from those enrollments here.
 """
 
 import django.db.models.expressions
 from django.db import migrations, models
+from django.db.models import Exists, F, OuterRef, Subquery
+
+
+def stamp_current_absences(apps, schema_editor):
+    """Stamp each contact with the longest chain (its rank) already started in its current absence."""
+    Contact = apps.get_model("wagtail_triggers", "Contact")
+    Enrollment = apps.get_model("wagtail_triggers", "Enrollment")
+    db = schema_editor.connection.alias
+    fired = (
+        Enrollment.objects.using(db)
+        .filter(contact=OuterRef("pk"), anchor_at=OuterRef("last_activity_at"), rank__gt=0)
+        .order_by("-rank")
+        .values("rank")[:1]
+    )
+    Contact.objects.using(db).filter(Exists(fired)).update(
+        absence_anchor_at=F("last_activity_at"), absence_rank=Subquery(fired)
+    )
 
 
 class Migration(migrations.Migration):
@@ -58,4 +75,5 @@ class Migration(migrations.Migration):
                 name="wt_enrollment_due_active",
             ),
         ),
+        migrations.RunPython(stamp_current_absences, migrations.RunPython.noop, elidable=True),
     ]

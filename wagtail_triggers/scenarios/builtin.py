@@ -233,20 +233,23 @@ class InactivityKind(ScenarioKind):
         """Enrol every due contact in one ``INSERT … SELECT``, then stamp the contacts this scan
         has settled, so the next scan finds only contacts whose absence crossed a threshold.
 
-        A constant number of queries whatever the population (see docs/performance.md).
+        A constant number of queries whatever the population (see docs/performance.md). The
+        statements read contacts only, through their indexes, never an anti-join over the
+        enrollments (which the planner, without statistics, once turned quadratic): a contact
+        already in a chain of the group is refused by the ``wt_one_active_exclusive``
+        constraint (the insert skips it), and what has fired in the current absence is the stamp.
         """
         delay = self.first_delay(scenario)
         if delay is None:
             return 0
         with transaction.atomic():
             # Workers scanning the same scenario take turns; scans of different ones never
-            # compete for a contact (see ``_unsettled``).
+            # compete for a contact (see ``_absent``).
             list(Scenario.objects.select_for_update().filter(pk=scenario.pk).values_list("pk"))
             others = self._others(scenario)
-            unsettled = self._unsettled(scenario, now, others)
             absence = Cast("last_activity_at", CharField())
             enrolled = Enrollment.objects.create_from(
-                unsettled.filter(self.audience_q(scenario), ~Exists(self._suppressed())),
+                self._absent(now, others).filter(self.audience_q(scenario), ~Exists(self._suppressed())),
                 scenario=Value(scenario.pk),
                 contact=F("pk"),
                 subject_id=Concat(Value("absence:"), absence),
@@ -276,9 +279,6 @@ class InactivityKind(ScenarioKind):
         days = {kind.days for kind in registry if isinstance(kind, InactivityKind) and kind.group == self.group}
         return sorted({0} | {d for d in days if d < self.days})
 
-    def _group(self):
-        return Enrollment.objects.filter(contact=OuterRef("pk"), exclusive_key=self.group)
-
     @staticmethod
     def _suppressed():
         return Suppression.objects.filter(contact=OuterRef("pk"), **PERMANENTLY_OUT)
@@ -303,24 +303,12 @@ class InactivityKind(ScenarioKind):
         ]
         return contacts.exclude(reduce(operator.or_, longer)) if longer else contacts
 
-    def _reached(self) -> Exists:
-        """A kind of this rank or longer has fired in the contact's current absence."""
-        return Exists(self._group().filter(anchor_at=OuterRef("last_activity_at"), rank__gte=self.days))
-
-    def _unsettled(self, scenario: Scenario, now: datetime, others) -> QuerySet[Contact]:
-        """The contacts this scenario may take now, before its audience: absent, in no running
-        chain of the group, and not yet reached in this absence."""
-        running = self._group().filter(state=Enrollment.State.ACTIVE)
-        return self._absent(now, others).filter(~Exists(running), ~self._reached())
-
     def _settle(self, scenario: Scenario, now: datetime, others) -> int:
         """Stamp the contacts this scan is done with for their current absence: those it has
-        enrolled (now or earlier) and those no scenario of this rank or shorter would take
-        (audience, suppression). The stamp is the longest enabled threshold their absence has
-        reached, so only crossing the next one brings them back to a scan.
-
-        Two statements, each an AND of its conditions: an EXISTS inside an OR would be planned
-        as a hashed subquery, a sequential scan of all enrollments.
+        just enrolled, and those no scenario of this rank or shorter would take (audience,
+        suppression). The stamp is the longest enabled threshold their absence has reached, so
+        only crossing the next one brings them back to a scan. A contact left waiting because
+        it is still in another chain of the group is not stamped: a later scan takes it.
         """
         audiences = [
             self.audience_q(scenario),
@@ -337,12 +325,10 @@ class InactivityKind(ScenarioKind):
                 default=Value(self.days),
             ),
         }
-        active = self._group().filter(state=Enrollment.State.ACTIVE)
-        running_elsewhere = active.exclude(scenario=scenario, anchor_at=OuterRef("last_activity_at"))
-        absent = self._absent(now, others)
-        enrolled = absent.filter(self._reached(), ~Exists(running_elsewhere)).update(**stamp)
-        left_out = absent.filter(~Exists(active), ~self._reached()).exclude(wanted).update(**stamp)
-        return enrolled + left_out
+        left_out = self._absent(now, others).exclude(wanted).update(**stamp)
+        # The contacts just enrolled, read through ``wt_enrollment_started``.
+        started = scenario.enrollments.filter(started_at=now, state=Enrollment.State.ACTIVE, rank=self.days)
+        return left_out + Contact.objects.filter(pk__in=started.values("contact_id")).update(**stamp)
 
 
 @registry.register
