@@ -247,6 +247,7 @@ class InactivityKind(ScenarioKind):
             # compete for a contact (see ``_absent``).
             list(Scenario.objects.select_for_update().filter(pk=scenario.pk).values_list("pk"))
             others = self._others(scenario)
+            self._forget_stale(now)
             absence = Cast("last_activity_at", CharField())
             enrolled = Enrollment.objects.create_from(
                 self._absent(now, others).filter(self.audience_q(scenario), ~Exists(self._suppressed())),
@@ -287,12 +288,14 @@ class InactivityKind(ScenarioKind):
         """Subscribed contacts absent for ``days`` whom no longer enabled scenario wants, and
         whom the scans have not stamped this far for their current absence.
 
-        Found through the ``wt_contact_absence`` indexes (a stamp of an earlier absence counts
-        as none). A longer scenario's claim is a condition, not the order of the scans: its
-        scan may not have run yet, or may have stopped at an error.
+        Found through the ``wt_contact_absence`` index, one range per possible stamp (no OR,
+        so PostgreSQL reads it with a plain index scan, which also marks the entries the
+        stamping left dead, and the next scan skips them before any VACUUM). A longer
+        scenario's claim is a condition, not the order of the scans: its scan may not have run
+        yet, or may have stopped at an error.
         """
         contacts = Contact.objects.filter(
-            Q(absence_rank__in=self._ranks_below()) | Q(absence_anchor_at__lt=F("last_activity_at")),
+            absence_rank__in=self._ranks_below(),
             unsubscribed_at__isnull=True,
             last_activity_at__lte=now - timedelta(days=self.days),
         )
@@ -302,6 +305,16 @@ class InactivityKind(ScenarioKind):
             if kind.days > self.days
         ]
         return contacts.exclude(reduce(operator.or_, longer)) if longer else contacts
+
+    def _forget_stale(self, now: datetime) -> int:
+        """A stamp of an earlier absence (the contact has come back since) counts as none: clear
+        it for the contacts this scan looks at, through ``wt_contact_absence_stale``. No writer
+        of ``last_activity_at`` has to know about the stamp."""
+        return Contact.objects.filter(
+            unsubscribed_at__isnull=True,
+            absence_anchor_at__lt=F("last_activity_at"),
+            last_activity_at__lte=now - timedelta(days=self.days),
+        ).update(absence_anchor_at=None, absence_rank=0)
 
     def _settle(self, scenario: Scenario, now: datetime, others) -> int:
         """Stamp the contacts this scan is done with for their current absence: those it has
