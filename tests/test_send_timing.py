@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from wagtail_triggers.checks import check_send_timing
+from wagtail_triggers.checks import check_doorbell_cache, check_send_timing
 from wagtail_triggers.ticktime import budget_seconds
 
 
@@ -51,3 +51,35 @@ def test_a_lease_shorter_than_budget_plus_one_letter_is_a_warning(settings):
     assert "wagtail_triggers.W103" in _ids()
     settings.TRIGGERS_SEND_LEASE = timedelta(minutes=10)
     assert "wagtail_triggers.W103" not in _ids()
+
+
+def _doorbell_ids() -> set[str]:
+    return {warning.id for warning in check_doorbell_cache()}
+
+
+def test_a_doorbell_cache_other_processes_cannot_see_is_a_warning(settings):
+    """The site sets the doorbell's mark, the worker clears it: a per-process or dummy cache
+    breaks that once django-q2 runs tasks in worker processes."""
+    settings.TRIGGERS_ENQUEUE_EVENTS = True
+    settings.Q_CLUSTER = {"name": "t", "orm": "default", "timeout": 60}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert _doorbell_ids() == {"wagtail_triggers.W105"}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    assert _doorbell_ids() == {"wagtail_triggers.W105"}
+
+
+def test_a_shared_doorbell_cache_a_sync_cluster_or_no_doorbell_pass(settings, tmp_path):
+    settings.TRIGGERS_ENQUEUE_EVENTS = True
+    settings.Q_CLUSTER = {"name": "t", "orm": "default", "timeout": 60}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "shared": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)},
+    }
+    settings.TRIGGERS_DOORBELL_CACHE = "shared"
+    assert _doorbell_ids() == set()
+    settings.TRIGGERS_DOORBELL_CACHE = None
+    settings.Q_CLUSTER = {"name": "t", "orm": "default", "sync": True}
+    assert _doorbell_ids() == set()
+    settings.Q_CLUSTER = {"name": "t", "orm": "default", "timeout": 60}
+    settings.TRIGGERS_ENQUEUE_EVENTS = False
+    assert _doorbell_ids() == set()

@@ -1,11 +1,14 @@
 """System checks: the send path's timing (a tick must end before django-q2 kills it, and a
-letter's lease must outlast the longest a worker can legitimately spend on it), and the postal
-address that marketing letters must carry."""
+letter's lease must outlast the longest a worker can legitimately spend on it), the doorbell's
+cache (seen by every process), and the postal address that marketing letters must carry."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.checks import Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail.backends.base import BaseEmailBackend
@@ -13,6 +16,7 @@ from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import DatabaseError, connections, router
 
 from . import conf
+from .events import doorbell_cache
 from .mail import letters_connection
 from .models import Scenario
 from .ticktime import budget_seconds, q_cluster_timeout, seconds
@@ -79,6 +83,28 @@ def check_send_timing(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
             )
         )
     return warnings
+
+
+@register()
+def check_doorbell_cache(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """The doorbell's "a task is waiting" mark must be seen by every process: the web process
+    sets it, the worker that runs the task clears it. A per-process cache never sees it cleared
+    (events wait up to ``TRIGGERS_DOORBELL_TTL``); a dummy cache never keeps it (one task per event)."""
+    q_cluster = getattr(settings, "Q_CLUSTER", None) or {}
+    if not conf.get("TRIGGERS_ENQUEUE_EVENTS") or q_cluster.get("sync"):
+        return []
+    cache = doorbell_cache()
+    if not isinstance(cache, LocMemCache | DummyCache):
+        return []
+    return [
+        Warning(
+            f"The doorbell's cache ({type(cache).__name__}) is not shared between processes: events recorded "
+            "by the site reach the django-q2 worker late or ring once per event.",
+            hint="Point TRIGGERS_DOORBELL_CACHE (or Q_CLUSTER['cache'], else CACHES['default']) at a cache "
+            "every process shares: Redis, Memcached, the database cache or a file-based cache on one machine.",
+            id="wagtail_triggers.W105",
+        )
+    ]
 
 
 @register()

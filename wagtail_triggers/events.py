@@ -257,7 +257,7 @@ DOORBELL_KEY = "wagtail_triggers:doorbell"
 DOORBELL_TASK = "wagtail_triggers.tasks.process_pending_events"
 
 
-def _doorbell_cache():
+def doorbell_cache():
     """``TRIGGERS_DOORBELL_CACHE``, else the cache django-q2 uses (``Q_CLUSTER["cache"]``)."""
     alias = conf.get("TRIGGERS_DOORBELL_CACHE") or (getattr(settings, "Q_CLUSTER", None) or {}).get("cache")
     return caches[alias or "default"]
@@ -276,7 +276,7 @@ def ring() -> bool:
     """
     if not conf.get("TRIGGERS_ENQUEUE_EVENTS"):
         return False
-    cache = _doorbell_cache()
+    cache = doorbell_cache()
     try:
         ttl = seconds(conf.get("TRIGGERS_DOORBELL_TTL"))
         if not cache.add(DOORBELL_KEY, timezone.now().isoformat(), timeout=ttl):
@@ -296,7 +296,7 @@ def ring() -> bool:
 
 def answer_doorbell() -> None:
     """Called by the doorbell task before it reads anything: later events ring again."""
-    _forget_ring(_doorbell_cache())
+    _forget_ring(doorbell_cache())
 
 
 def _forget_ring(cache) -> None:

@@ -168,6 +168,16 @@ Q_CLUSTER = {
     "poll": 1,
 }
 
+# The site and the qcluster worker are separate processes: the doorbell's "a task is waiting"
+# mark (and the activity middleware's "seen recently") must live in a cache both see. A file
+# cache needs no server; at scale use Redis (docs/reliability.md, "Production setup").
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("CACHE_DIR") or BASE_DIR / ".cache",
+    }
+}
+
 # --- wagtail-triggers ----------------------------------------------------------------------
 TRIGGERS_BASE_URL = BASE_URL
 TRIGGERS_SHOP_NAME = SHOP_NAME
