@@ -65,7 +65,7 @@ def test_goal_is_rechecked_at_send_time_even_if_the_event_was_not_processed(enab
 
     report = send_queued(clock.now)
     assert claimed_report.counts["claimed"] == 1 and report.counts["skipped"] == 1
-    assert Delivery.objects.get(position=2).reason == "goal reached"
+    assert Delivery.objects.get(position=2).reason == "goal: order_completed"  # the goal that matched
     assert len(sent_to("anna@example.com")) == 1
 
 

@@ -82,7 +82,7 @@ def test_the_set_checks_settle_each_letter_as_the_per_letter_checks_did(enable, 
     assert [(letter[n].status, letter[n].reason) for n in (0, 1, 3, 4)] == [
         (Status.SKIPPED, StopReason.UNSUBSCRIBED),
         (Status.SKIPPED, StopReason.SUPPRESSED),
-        (Status.SKIPPED, StopReason.GOAL_REACHED),
+        (Status.SKIPPED, "goal: order_completed"),  # the goal that matched
         (Status.SKIPPED, StopReason.CART_EMPTIED),
     ]
     chain = {n: Enrollment.objects.get(contact=contact[n]) for n in range(10)}

@@ -38,7 +38,7 @@ from .addresses import PLACEHOLDER_EMAIL, address_digests
 from .choices import StopReason
 from .compose import Composed, assign_message_ids, compose_delivery, letter_language, letter_sources
 from .esp import provider_message_id
-from .goals import goal_events, goals_reached, is_goal_reason
+from .goals import goal_events, goal_reason, goals_reached, is_goal_reason
 from .mail import MailSession, SendOutcome, SendResult
 from .models import Delivery, Enrollment, ErasedAddress, Scenario, Step, Suppression
 from .scenarios.registry import registry
@@ -364,7 +364,7 @@ def skip_reasons(deliveries: list[Delivery], now: datetime) -> tuple[dict[int, s
         if delivery.pk in crashed:
             continue
         if delivery.enrollment_id in reached:
-            reasons[delivery.pk] = StopReason.GOAL_REACHED
+            reasons[delivery.pk] = goal_reason(reached[delivery.enrollment_id])
             continue
         try:
             reason = delivery.scenario.kind_class.skip_reason(delivery.enrollment)
