@@ -417,17 +417,17 @@ def _wakeup(days: int, small: int, big: int, priority: int, *, asks_why: bool = 
             "priority": priority,
             "default_steps": (
                 StepSpec(f"{prefix}/hello", _("We miss you (no coupon)"), timedelta(0)),
-                # xgettext:no-python-format
                 coupon_step(
                     f"{prefix}/coupon",
+                    # xgettext:no-python-format
                     _("Coupon for {n} % off"),
                     WAKEUP_COUPON_DELAY,
                     small,
                     WAKEUP_COUPON_VALID_DAYS,
                 ),
-                # xgettext:no-python-format
                 coupon_step(
                     f"{prefix}/last_chance",
+                    # xgettext:no-python-format
                     _("Last call: coupon for {n} % off"),
                     WAKEUP_LAST_DELAY,
                     big,
