@@ -225,7 +225,9 @@ def runnable_scenarios(report: TickReport) -> list[Scenario]:
 
 
 def run_scans(now: datetime, report: TickReport) -> None:
-    """Time-based enrolment; longer absences first, so the longest matching one wins."""
+    """Time-based enrolment, each scan one set-based pass. Each scan itself leaves out the contacts a
+    longer enabled absence wants (so the longest matching one wins in any order); longer first
+    still puts a contact in its chain in the same tick."""
     scenarios = sorted(runnable_scenarios(report), key=lambda s: (-s.kind_class.scan_rank, s.priority))
     for scenario in scenarios:
         failures = report.counts.get("scenario_errors", 0)
