@@ -319,3 +319,23 @@ def test_dates_on_the_contact_page_and_listing_are_wagtails_human_readable_ones(
     listing = admin_client.get(reverse("wagtail_triggers_contacts:index")).content.decode()
     row = listing[listing.index("anna@example.com") :]
     assert 'class="w-human-readable-date"' in row[:3000]
+
+
+def test_a_russian_admin_reads_built_in_scenario_names_in_russian(admin_client, superuser, anna):
+    """The contact page, the removal question and the scenario's report name a provisioned
+    scenario in the admin's language (the stored name is the English one)."""
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(superuser)
+    profile.preferred_language = "ru"
+    profile.save()
+    enrollment = Enrollment.objects.get(contact=anna)
+    pages = [
+        reverse("wagtail_triggers_contacts:inspect", args=[anna.pk]),
+        reverse("wagtail_triggers_contacts:remove_from_chain", args=[anna.pk, enrollment.pk]),
+        reverse("wagtail_triggers_reports:scenario", args=[enrollment.scenario_id]),
+    ]
+    for url in pages:
+        html = admin_client.get(url).content.decode()
+        assert "Забытая корзина" in html, url
+        assert "Forgotten cart" not in html, url

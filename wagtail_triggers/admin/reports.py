@@ -30,6 +30,7 @@ from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from .. import analytics, coupons
+from ..labels import scenario_name
 from ..models import Scenario, Step
 from ..templatetags.triggers_letters import money
 
@@ -379,7 +380,7 @@ class StepReportView(BaseTriggerReport):
 
     @property
     def page_title(self) -> str:
-        return self.scenario.name
+        return scenario_name(self.scenario)
 
     def export_subject(self) -> str:
         return slugify(self.scenario.name) or f"scenario-{self.scenario.pk}"

@@ -22,6 +22,12 @@ def step_name(step) -> str:
 
 
 @register.filter
+def scenario_name(scenario) -> str:
+    """``{{ scenario|scenario_name }}``: a built-in scenario's name in the admin's language."""
+    return labels.scenario_name(scenario) if scenario is not None else ""
+
+
+@register.filter
 def scenario_description(scenario) -> str:
     """``{{ scenario|scenario_description }}``: the stored description, its numbers the chain's own."""
     return labels.scenario_description(scenario)
