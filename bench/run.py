@@ -58,6 +58,20 @@ class Sizes:
     render_recipients: int = 150
 
 
+# Command-line options and the size each one sets.
+OPTION_SIZES = {
+    "drain_due": "drain_due",
+    "contacts": "contacts",
+    "letters": "delivery",
+    "many": "many",
+    "seconds": "run_seconds",
+    "drain_seconds": "drain_seconds",
+    "scan_seconds": "scan_seconds",
+    "events": "events",
+    "drain_contacts": "drain_contacts",
+}
+
+
 QUICK = Sizes(
     delivery=30,
     many=30,
@@ -98,24 +112,9 @@ class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.sizes = QUICK if args.quick else Sizes()
-        if args.drain_due:
-            self.sizes.drain_due = args.drain_due
-        if args.contacts:
-            self.sizes.contacts = args.contacts
-        if args.letters:
-            self.sizes.delivery = args.letters
-        if args.many:
-            self.sizes.many = args.many
-        if args.seconds:
-            self.sizes.run_seconds = args.seconds
-        if args.drain_seconds:
-            self.sizes.drain_seconds = args.drain_seconds
-        if args.scan_seconds:
-            self.sizes.scan_seconds = args.scan_seconds
-        if args.events:
-            self.sizes.events = args.events
-        if args.drain_contacts:
-            self.sizes.drain_contacts = args.drain_contacts
+        for option, size in OPTION_SIZES.items():  # options given override the sizes
+            if getattr(args, option):
+                setattr(self.sizes, size, getattr(args, option))
         self.prepared: dict[int, str] = {}  # letters → a database where they wait QUEUED
         self.dbs = Databases(os.environ.get("DATABASE_URL"))
         self.server = SinkServer().start()
