@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .letter_versions import split_letter
 from .kinds import UnknownKind, registry
+from .letter_versions import split_letter
 
 if TYPE_CHECKING:  # pragma: no cover
     from .scenarios.base import ScenarioKind
